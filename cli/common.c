@@ -1,0 +1,75 @@
+/* Pieces shared by the v6node commands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_fail(const char *what)
+{
+    const v6n_error *e = v6n_error_last();
+    if (what)
+        fprintf(stderr, "v6node: %s: %s\n", what, e->message);
+    else
+        fprintf(stderr, "v6node: %s\n", e->message);
+    return EXIT_FAILURE_;
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "v6node %s: ", command);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'v6node %s --help'.\n", command);
+    return EXIT_USAGE;
+}
+
+static const char *env_value(const char *name)
+{
+    const char *v = getenv(name);
+    return (v && *v) ? v : NULL;
+}
+
+void cli_options_from_env(v6n_start_options *opts)
+{
+    opts->data_volume = env_value("DATA_VOLUME_NAME");
+    opts->vpn_volume = env_value("VPN_VOLUME_NAME");
+    opts->ssh_volume = env_value("SSH_TUNNEL_VOLUME_NAME");
+    opts->squid_volume = env_value("SSH_SQUID_VOLUME_NAME");
+    opts->private_key = env_value("PRIVATE_KEY");
+}
+
+int cli_add_path_map(cli_node_args *a, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || eq[1] == '\0')
+        return -1;
+    if (a->opts.path_map_len >= CLI_MAX_PATH_MAPS)
+        return -1;
+    /* The strings live in argv, so only the split point needs storage. */
+    char *local = strndup(arg, (size_t)(eq - arg));
+    if (!local)
+        return -1;
+    a->maps[a->opts.path_map_len].local_prefix = local;
+    a->maps[a->opts.path_map_len].host_prefix = eq + 1;
+    a->opts.path_map_len++;
+    a->opts.path_map = a->maps;
+    return 0;
+}
+
+void cli_node_args_free(cli_node_args *a)
+{
+    for (size_t i = 0; i < a->opts.path_map_len; i++)
+        free((char *)a->maps[i].local_prefix);
+    a->opts.path_map_len = 0;
+}
+
+int cli_load_config(const cli_node_args *a, v6n_config **out)
+{
+    if (a->config)
+        return v6n_config_load(out, a->config);
+    return v6n_config_load_name(out, a->name, a->opts.scope, NULL);
+}

@@ -1,0 +1,48 @@
+/* v6node: start and manage vantage6 nodes with libv6node. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char MAIN_HELP[] =
+    "Usage: v6node COMMAND [OPTIONS]\n"
+    "\n"
+    "Start and manage vantage6 nodes through the Docker Engine API, building each\n"
+    "node container exactly as the official `v6 node start` does (libv6node %s,\n"
+    "following vantage6 %s).\n"
+    "\n"
+    "Commands:\n"
+    "  spec       print a node's container spec (a dry run: no engine, no server)\n"
+    "\n"
+    "Run 'v6node COMMAND --help' for the options of a command.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help      show this help\n"
+    "  -V, --version   print the version\n";
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} command;
+
+static const command COMMANDS[] = {
+    {"spec", cmd_spec},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        printf(MAIN_HELP, v6n_version(), V6N_VANTAGE6_VERSION);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("v6node %s (vantage6 %s)\n", v6n_version(), V6N_VANTAGE6_VERSION);
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(COMMANDS) / sizeof(COMMANDS[0]); i++)
+        if (strcmp(argv[1], COMMANDS[i].name) == 0)
+            return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "v6node: unknown command '%s'\nTry 'v6node --help'.\n", argv[1]);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,331 @@
+/*
+ * libv6node: start and manage vantage6 node containers through the Docker
+ * Engine API, built exactly the way the official `v6 node start` builds them.
+ *
+ * Conventions (the same in every function below):
+ *
+ *  - Fallible functions return an int: V6N_OK (0) on success, a negative
+ *    v6n_error_code otherwise. The details of the last failure on the calling
+ *    thread are in v6n_error_last().
+ *  - Out-parameters come first and are named `out`. On failure `*out` is set
+ *    to NULL (or left zeroed) and nothing needs to be freed.
+ *  - Objects the library allocates are opaque and have a matching
+ *    v6n_<type>_free(), which accepts NULL. Strings returned through `char **`
+ *    are owned by the caller and freed with v6n_free(). Strings returned as
+ *    `const char *` by an accessor belong to the object they came from and live
+ *    as long as it does.
+ *  - Options structs are transparent, start with `unsigned int version`, and
+ *    are initialised with their `*_INIT` macro so they can grow without
+ *    breaking the ABI.
+ *  - Thread safety: nothing is global except the per-thread error slot. A
+ *    handle may be used by one thread at a time; different handles may be used
+ *    from different threads at once.
+ *  - The library reads no environment variable behind the caller's back except
+ *    HOME and the XDG base-directory variables (XDG_CONFIG_HOME,
+ *    XDG_DATA_HOME, XDG_CACHE_HOME, XDG_CONFIG_DIRS, XDG_DATA_DIRS), which
+ *    decide the vantage6 folders exactly as vantage6 computes them.
+ */
+#ifndef V6NODE_H
+#define V6NODE_H
+
+#include <stddef.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define V6N_EXTERN(type) extern __attribute__((visibility("default"))) type
+#else
+#define V6N_EXTERN(type) extern type
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define V6N_VERSION_MAJOR 0
+#define V6N_VERSION_MINOR 1
+#define V6N_VERSION_PATCH 0
+#define V6N_VERSION       "0.1.0"
+
+/* The version of the library actually loaded, e.g. "0.1.0". Static string. */
+V6N_EXTERN(const char *) v6n_version(void);
+
+/* The vantage6 release whose `v6 node start` this library reproduces. */
+#define V6N_VANTAGE6_VERSION "4.14.0"
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum v6n_error_code {
+    V6N_OK = 0,
+    V6N_ERROR = -1,     /* unexpected failure that fits no class below */
+    V6N_ECONFIG = -2,   /* the node config (or a start option) is invalid */
+    V6N_ENOTFOUND = -3, /* config file, node, container, volume or image not found */
+    V6N_ECONFLICT = -4, /* e.g. the node is already running */
+    V6N_EENGINE = -5,   /* the Docker engine refused or failed a request */
+    V6N_EIO = -6,       /* reading a file or talking to a socket failed */
+    V6N_ENOMEM = -7,    /* out of memory */
+    V6N_EINVAL = -8,    /* a caller passed an invalid argument (NULL, bad enum...) */
+} v6n_error_code;
+
+/*
+ * The last error raised on the calling thread. Owned by the library; valid
+ * until the next failing call on this thread. Never NULL: when no error was
+ * raised, `code` is V6N_OK and `message` is "no error". A successful call does
+ * not clear it (call v6n_error_clear() for that).
+ */
+typedef struct v6n_error {
+    int code;            /* a v6n_error_code */
+    const char *message; /* human-readable, names the file/key/value at fault */
+    const char *key;     /* config key path at fault, e.g. "databases[1].mount_mode", or "" */
+    int http_status;     /* HTTP status of the failed engine request, or 0 */
+} v6n_error;
+
+V6N_EXTERN(const v6n_error *) v6n_error_last(void);
+V6N_EXTERN(void) v6n_error_clear(void);
+
+/* "V6N_ECONFIG" for V6N_ECONFIG, etc. Static string; "V6N_UNKNOWN" otherwise. */
+V6N_EXTERN(const char *) v6n_error_code_name(int code);
+
+/* Free a string (or buffer) the library returned through a `char **out`. */
+V6N_EXTERN(void) v6n_free(void *ptr);
+
+/* ------------------------------------------------------------------------ */
+/* Node configuration                                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef enum v6n_scope {
+    V6N_SCOPE_USER = 0, /* the default for nodes, as in vantage6 */
+    V6N_SCOPE_SYSTEM = 1,
+} v6n_scope;
+
+/* "user" or "system". Static string. */
+V6N_EXTERN(const char *) v6n_scope_name(v6n_scope scope);
+
+/* A loaded and validated node configuration (one YAML file, 4.x layout). */
+typedef struct v6n_config v6n_config;
+
+/*
+ * Load and validate the node config at `path`. The node name is the file's
+ * stem and must match ^[a-zA-Z0-9_.-]+$. A relative `path` is resolved against
+ * the current directory; the config's folder is remembered as an absolute path.
+ *
+ * Errors: V6N_ENOTFOUND (no such file), V6N_EIO (unreadable), V6N_ECONFIG
+ * (invalid YAML, with line and column; empty file; top level not a mapping;
+ * a key missing or invalid, with the key path and the value; a bad name).
+ * On success the caller owns `*out` and frees it with v6n_config_free().
+ */
+V6N_EXTERN(int) v6n_config_load(v6n_config **out, const char *path);
+
+/*
+ * Find the config of node `name` and load it. The folders searched, in order:
+ * `config_dir` when not NULL, else the scope's vantage6 node config folder
+ * (user: $XDG_CONFIG_HOME/vantage6/node, default ~/.config/vantage6/node;
+ * system: /etc/vantage6/node), then the current directory; in each, NAME.yaml
+ * then NAME.yml.
+ *
+ * Errors: V6N_ECONFIG (bad name), V6N_ENOTFOUND (listing the folders
+ * searched), and those of v6n_config_load().
+ */
+V6N_EXTERN(int) v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
+                                     const char *config_dir);
+
+/*
+ * Parse and validate config text held in memory. `path` is where the text
+ * claims to come from: it gives the node name (its stem), the config folder
+ * mounted into the node and the file name in messages. The file itself is not
+ * read. Errors as v6n_config_load().
+ */
+V6N_EXTERN(int) v6n_config_parse(v6n_config **out, const char *text, size_t len,
+                                 const char *path);
+
+V6N_EXTERN(void) v6n_config_free(v6n_config *config);
+
+/* The node name (the config file's stem). Owned by `config`. */
+V6N_EXTERN(const char *) v6n_config_name(const v6n_config *config);
+/* The config file's absolute path. Owned by `config`. */
+V6N_EXTERN(const char *) v6n_config_path(const v6n_config *config);
+
+/*
+ * Return the value at `key_path` ("server_url", "logging.level",
+ * "databases[0].uri") as the string vantage6 would render it, or NULL when the
+ * key is absent or not a scalar. Owned by `config`.
+ */
+V6N_EXTERN(const char *) v6n_config_get(const v6n_config *config, const char *key_path);
+
+/* The number of entries in `databases`, and the label/uri/type of entry i
+ * (NULL when out of range). Owned by `config`. */
+V6N_EXTERN(size_t) v6n_config_database_count(const v6n_config *config);
+V6N_EXTERN(const char *) v6n_config_database_label(const v6n_config *config, size_t i);
+V6N_EXTERN(const char *) v6n_config_database_uri(const v6n_config *config, size_t i);
+V6N_EXTERN(const char *) v6n_config_database_type(const v6n_config *config, size_t i);
+
+/* ------------------------------------------------------------------------ */
+/* Start options                                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef enum v6n_pull_policy {
+    V6N_PULL_DEFAULT = 0, /* as `v6 node start`: try to pull; fall back to a local
+                             copy, except for the default image */
+    V6N_PULL_MISSING = 1, /* pull only when there is no local copy */
+    V6N_PULL_ALWAYS = 2,  /* pull; a failed pull is an error */
+    V6N_PULL_NEVER = 3,   /* never pull; the image must be present */
+} v6n_pull_policy;
+
+/* One entry of the host path map: paths under `local_prefix` (as this process
+ * sees them) are `host_prefix` on the engine's host. */
+typedef struct v6n_path_map {
+    const char *local_prefix;
+    const char *host_prefix;
+} v6n_path_map;
+
+/*
+ * Everything that changes how a node is built and started, besides its config.
+ * All pointers are borrowed for the duration of the call that takes the
+ * struct; NULL (or 0) means "the vantage6 default".
+ */
+typedef struct v6n_start_options {
+    unsigned int version;
+
+    v6n_scope scope;        /* user (default) or system: names, folders, labels */
+    const char *image;      /* -i/--image: overrides every other image rule */
+    int keep;               /* --keep: no auto-remove when the node stops */
+    int force_db_mount;     /* --force-db-mount */
+    const char *mount_src;  /* --mount-src: mounted at /vantage6 (relative: see working_dir) */
+    v6n_pull_policy pull;   /* how the image is obtained (used by v6n_node_start) */
+    int no_server_version;  /* do not ask the server which node version it runs */
+    const char *server_version; /* the server's version when already known ("4.13.2"):
+                                   used by the server-version image rule, no request */
+
+    const char *data_dir;   /* overrides the data folder (and config `directories.data`) */
+    const char *log_dir;    /* overrides the log folder (and config `directories.log`) */
+    const char *docker_socket; /* host path bound at /var/run/docker.sock;
+                                  default /var/run/docker.sock */
+
+    const char *data_volume;  /* volume names; default vantage6-<name>-<scope>-vol, */
+    const char *vpn_volume;   /*   ...-vpn-vol, */
+    const char *ssh_volume;   /*   ...-ssh-vol, */
+    const char *squid_volume; /*   ...-squid-vol */
+    const char *private_key;  /* private key file name or path; replaces
+                                 encryption.private_key (relative: in the data folder) */
+
+    const v6n_path_map *path_map; /* for callers running in a container themselves: */
+    size_t path_map_len;          /* existence checks use local paths, binds host paths */
+
+    const char *working_dir; /* relative database uris and mount_src are resolved
+                                against this; default the current directory */
+} v6n_start_options;
+
+#define V6N_START_OPTIONS_VERSION 1
+#define V6N_START_OPTIONS_INIT {.version = V6N_START_OPTIONS_VERSION}
+
+/* Initialise `opts` to the defaults (same as V6N_START_OPTIONS_INIT).
+ * Errors: V6N_EINVAL for an unknown `version`. */
+V6N_EXTERN(int) v6n_start_options_init(v6n_start_options *opts, unsigned int version);
+
+/* ------------------------------------------------------------------------ */
+/* Node container spec                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* The complete container specification of a node: pure data, built without
+ * talking to any engine. */
+typedef struct v6n_node_spec v6n_node_spec;
+
+/* Which rule chose the node image (contract section 5). */
+typedef enum v6n_image_rule {
+    V6N_IMAGE_FROM_OPTION = 0, /* the image option (-i) */
+    V6N_IMAGE_FROM_CONFIG = 1, /* images.node in the config */
+    V6N_IMAGE_FROM_SERVER = 2, /* derived from the server's version */
+    V6N_IMAGE_DEFAULT = 3,     /* harbor2.vantage6.ai/infrastructure/node:cotopaxi */
+} v6n_image_rule;
+
+/* A short description of the rule, e.g. "the image option". Static string. */
+V6N_EXTERN(const char *) v6n_image_rule_describe(v6n_image_rule rule);
+
+/*
+ * Build the container spec of the node described by `config` with `opts`
+ * (NULL: all defaults). Checks the file system (database files, key files)
+ * but changes nothing and talks to no engine.
+ *
+ * Errors: V6N_ECONFIG (a rule of the contract is broken: database label or
+ * mount_mode, a missing file-based database, a missing key while encryption is
+ * on, an ssh tunnel without a usable key, a non-path uri with force_db_mount,
+ * an extra env variable that would overwrite another, a path that cannot be a
+ * bind source...; the message names the key and value), V6N_EINVAL (bad
+ * option), V6N_ENOMEM. On success the caller owns `*out` and frees it with
+ * v6n_node_spec_free().
+ */
+V6N_EXTERN(int) v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
+                                    const v6n_start_options *opts);
+
+V6N_EXTERN(void) v6n_node_spec_free(v6n_node_spec *spec);
+
+/*
+ * Render the Docker "create container" request body, key for key what
+ * docker-py 7.1 sends for `v6 node start`. The container name is not part of
+ * the body; it goes in the query string (v6n_node_spec_container_name()).
+ * The caller frees `*out` with v6n_free(). Errors: V6N_ENOMEM, V6N_ECONFIG
+ * (a string that is not valid UTF-8).
+ */
+V6N_EXTERN(int) v6n_node_spec_create_json(char **out, const v6n_node_spec *spec);
+
+/*
+ * Render what `v6node spec` prints: {"name": container name, "image": image,
+ * "volumes": [data, vpn, ssh, squid], "create": the create body}. The caller
+ * frees `*out` with v6n_free(). Errors as v6n_node_spec_create_json().
+ */
+V6N_EXTERN(int) v6n_node_spec_json(char **out, const v6n_node_spec *spec);
+
+/* Accessors. Every string is owned by `spec`. Index functions return NULL
+ * when `i` is out of range. */
+V6N_EXTERN(const char *) v6n_node_spec_node_name(const v6n_node_spec *spec);
+V6N_EXTERN(const char *) v6n_node_spec_container_name(const v6n_node_spec *spec);
+V6N_EXTERN(v6n_scope) v6n_node_spec_scope(const v6n_node_spec *spec);
+V6N_EXTERN(const char *) v6n_node_spec_image(const v6n_node_spec *spec);
+V6N_EXTERN(v6n_image_rule) v6n_node_spec_image_rule(const v6n_node_spec *spec);
+V6N_EXTERN(int) v6n_node_spec_auto_remove(const v6n_node_spec *spec);
+
+typedef enum v6n_volume_kind {
+    V6N_VOLUME_DATA = 0,
+    V6N_VOLUME_VPN = 1,
+    V6N_VOLUME_SSH = 2,
+    V6N_VOLUME_SQUID = 3,
+} v6n_volume_kind;
+#define V6N_VOLUME_COUNT 4
+
+V6N_EXTERN(const char *) v6n_node_spec_volume(const v6n_node_spec *spec, v6n_volume_kind kind);
+
+/* The command (argv) of the node container. */
+V6N_EXTERN(size_t) v6n_node_spec_argc(const v6n_node_spec *spec);
+V6N_EXTERN(const char *) v6n_node_spec_argv(const v6n_node_spec *spec, size_t i);
+/* Env entries "KEY=VALUE" (or a bare "KEY"), in order. */
+V6N_EXTERN(size_t) v6n_node_spec_env_count(const v6n_node_spec *spec);
+V6N_EXTERN(const char *) v6n_node_spec_env(const v6n_node_spec *spec, size_t i);
+/* Binds "source:target" or "source:target:ro", in order (extra mounts last). */
+V6N_EXTERN(size_t) v6n_node_spec_bind_count(const v6n_node_spec *spec);
+V6N_EXTERN(const char *) v6n_node_spec_bind(const v6n_node_spec *spec, size_t i);
+/* Extra hosts "host:ip", sorted by host. */
+V6N_EXTERN(size_t) v6n_node_spec_extra_host_count(const v6n_node_spec *spec);
+V6N_EXTERN(const char *) v6n_node_spec_extra_host(const v6n_node_spec *spec, size_t i);
+/* Labels, in order: vantage6-type, system, name. */
+V6N_EXTERN(size_t) v6n_node_spec_label_count(const v6n_node_spec *spec);
+V6N_EXTERN(const char *) v6n_node_spec_label_key(const v6n_node_spec *spec, size_t i);
+V6N_EXTERN(const char *) v6n_node_spec_label_value(const v6n_node_spec *spec, size_t i);
+
+/* Local folders of the node (as this process sees them): the data and log
+ * folders v6n_node_start creates, and the folder holding the config file. */
+V6N_EXTERN(const char *) v6n_node_spec_data_dir(const v6n_node_spec *spec);
+V6N_EXTERN(const char *) v6n_node_spec_log_dir(const v6n_node_spec *spec);
+V6N_EXTERN(const char *) v6n_node_spec_config_dir(const v6n_node_spec *spec);
+
+/* The URL the server-version image rule asks: <server_url>:<port><api_path>/version. */
+V6N_EXTERN(const char *) v6n_node_spec_server_version_url(const v6n_node_spec *spec);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* V6NODE_H */

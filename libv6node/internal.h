@@ -1,0 +1,223 @@
+/* Internal declarations shared by the library's source files. Not installed. */
+#ifndef V6N_INTERNAL_H
+#define V6N_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "v6node.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define V6N_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define V6N_PRINTF(fmt, args)
+#endif
+
+/* ---- errors (error.c) ---------------------------------------------------- */
+
+/* Record an error for v6n_error_last() and return `code`. `key` may be NULL. */
+int v6n_err(int code, const char *key, const char *fmt, ...) V6N_PRINTF(3, 4);
+int v6n_err_http(int code, int http_status, const char *fmt, ...) V6N_PRINTF(3, 4);
+/* Shorthand for an allocation failure. */
+int v6n_err_nomem(void);
+
+/* ---- growable string (util.c) -------------------------------------------- */
+
+typedef struct v6n_buf {
+    char *ptr; /* always NUL-terminated once anything was added */
+    size_t len;
+    size_t cap;
+} v6n_buf;
+
+#define V6N_BUF_INIT {NULL, 0, 0}
+
+int v6n_buf_add(v6n_buf *b, const char *data, size_t len);
+int v6n_buf_puts(v6n_buf *b, const char *s);
+int v6n_buf_putc(v6n_buf *b, char c);
+int v6n_buf_printf(v6n_buf *b, const char *fmt, ...) V6N_PRINTF(2, 3);
+int v6n_buf_vprintf(v6n_buf *b, const char *fmt, va_list ap);
+/* Take ownership of the contents (an empty string when nothing was added). */
+char *v6n_buf_detach(v6n_buf *b);
+void v6n_buf_clear(v6n_buf *b);
+void v6n_buf_free(v6n_buf *b);
+
+/* ---- growable string list (util.c) --------------------------------------- */
+
+typedef struct v6n_strlist {
+    char **items;
+    size_t len;
+    size_t cap;
+} v6n_strlist;
+
+#define V6N_STRLIST_INIT {NULL, 0, 0}
+
+int v6n_strlist_push(v6n_strlist *l, const char *s);  /* copies s */
+int v6n_strlist_push_owned(v6n_strlist *l, char *s);  /* takes s; frees it on failure */
+int v6n_strlist_pushf(v6n_strlist *l, const char *fmt, ...) V6N_PRINTF(2, 3);
+bool v6n_strlist_contains(const v6n_strlist *l, const char *s);
+void v6n_strlist_free(v6n_strlist *l);
+
+/* ---- small helpers (util.c) ---------------------------------------------- */
+
+char *v6n_strdup(const char *s);              /* NULL-safe; NULL on OOM */
+char *v6n_strndup(const char *s, size_t n);
+char *v6n_asprintf(const char *fmt, ...) V6N_PRINTF(1, 2);
+bool v6n_str_empty(const char *s);            /* NULL or "" */
+bool v6n_is_identifier(const char *s);        /* ^[A-Za-z_][A-Za-z0-9_]*$ */
+bool v6n_is_node_name(const char *s);         /* ^[a-zA-Z0-9_.-]+$ */
+bool v6n_is_volume_name(const char *s);       /* ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$ */
+/* Quote a value for a message: 'value', control bytes escaped, long values cut. */
+int v6n_buf_quote(v6n_buf *b, const char *s);
+/* Copy of `uri` with the password of a "scheme://user:password@host" part
+ * replaced by ***. NULL on OOM. */
+char *v6n_redact_uri(const char *uri);
+
+/* ---- paths (path.c) -------------------------------------------------------- */
+
+/* Join a and b (b absolute: b alone). Lexically normalised like os.path.abspath
+ * when `a` is absolute. NULL on OOM. */
+char *v6n_path_join(const char *a, const char *b);
+/* Lexical normalisation: collapses "//", "/./" and "x/.." (os.path.normpath). */
+char *v6n_path_normalize(const char *path);
+/* Absolute version of `path`, relative to `base` (NULL: the current directory).
+ * NULL on failure, with the error recorded. */
+char *v6n_path_absolute(const char *path, const char *base);
+char *v6n_path_dirname(const char *path);
+const char *v6n_path_basename(const char *path);
+/* The stem of a file name ("alpha.yaml" -> "alpha"), as Python's Path.stem. */
+char *v6n_path_stem(const char *path);
+/* The last dot-suffix of the final component, as Python's PurePath.suffix
+ * ("" when none). Points into `path`, which must not end with a slash. */
+const char *v6n_path_suffix(const char *path);
+bool v6n_path_exists(const char *path);
+bool v6n_path_is_dir(const char *path);
+/* mkdir -p. Returns V6N_OK or V6N_EIO with the error recorded. */
+int v6n_path_mkdirs(const char *path);
+/* Read a whole file. The caller frees *out. V6N_ENOTFOUND/V6N_EIO/V6N_ENOMEM. */
+int v6n_read_file(char **out, size_t *out_len, const char *path);
+
+/* ---- folders (folders.c) ---------------------------------------------------- */
+
+/* vantage6's folders for node `name` in `scope` (appdirs on Linux, with the
+ * XDG variables honoured). Each returns a newly allocated absolute path, or NULL
+ * with the error recorded. */
+char *v6n_folder_config(v6n_scope scope);
+char *v6n_folder_data(v6n_scope scope, const char *name);
+char *v6n_folder_log(v6n_scope scope, const char *name);
+
+/* ---- the YAML tree (yaml_tree.c) -------------------------------------------- */
+
+typedef enum v6n_ytype {
+    V6N_Y_NULL,
+    V6N_Y_BOOL,
+    V6N_Y_INT,
+    V6N_Y_FLOAT,
+    V6N_Y_STR,
+    V6N_Y_MAP,
+    V6N_Y_SEQ,
+} v6n_ytype;
+
+typedef struct v6n_ynode v6n_ynode;
+struct v6n_ynode {
+    v6n_ytype type;
+    /* Scalars: the value as Python's str() renders what PyYAML's safe_load
+     * builds ("True", "4880" for 1:21:20, "1000.0", "None"). */
+    char *str;
+    bool boolean;        /* V6N_Y_BOOL */
+    bool merge;          /* a plain, untagged "<<" key: a merge key */
+    bool int_fits;       /* V6N_Y_INT: the value fits in `integer` */
+    long long integer;   /* V6N_Y_INT */
+    double real;         /* V6N_Y_FLOAT */
+    /* V6N_Y_SEQ: items[0..n). V6N_Y_MAP: keys[i] -> items[i], keys unique. */
+    v6n_ynode **items;
+    v6n_ynode **keys;
+    size_t n;
+    size_t cap;
+    size_t line, column; /* 1-based position of the node in the text */
+    v6n_ynode *next_alloc;
+};
+
+typedef struct v6n_ydoc {
+    v6n_ynode *root;  /* NULL for an empty document */
+    v6n_ynode *nodes; /* every node, for freeing (aliases share nodes) */
+} v6n_ydoc;
+
+/* Parse YAML text like PyYAML's safe_load (YAML 1.1 scalar resolution, merge
+ * keys, aliases shared rather than copied). `name` is the file name used in
+ * messages. V6N_ECONFIG on invalid YAML (with line and column). */
+int v6n_yaml_parse(v6n_ydoc *doc, const char *text, size_t len, const char *name);
+void v6n_yaml_free(v6n_ydoc *doc);
+/* The value of string key `key` in mapping `map`, or NULL. */
+const v6n_ynode *v6n_ymap_get(const v6n_ynode *map, const char *key);
+/* Python truthiness of a node (None, False, 0, "", [] and {} are false). */
+bool v6n_ynode_truthy(const v6n_ynode *node);
+const char *v6n_ytype_name(v6n_ytype type);
+
+/* ---- config (config.c) ---------------------------------------------------- */
+
+struct v6n_config {
+    char *path;       /* absolute path of the file */
+    char *dir;        /* absolute folder holding it */
+    char *file_name;  /* base name, e.g. "alpha.yaml" */
+    char *name;       /* stem */
+    v6n_ydoc doc;
+    const v6n_ynode *root; /* a mapping */
+    const v6n_ynode *databases; /* a sequence of mappings */
+};
+
+/* Message prefix for a config error: "<path>: <key>: " */
+int v6n_config_err(const v6n_config *c, const char *key, const char *fmt, ...) V6N_PRINTF(3, 4);
+
+/* ---- spec (spec.c) -------------------------------------------------------- */
+
+typedef struct v6n_bind {
+    char *source; /* host path or volume name */
+    char *target;
+    bool read_only;
+} v6n_bind;
+
+struct v6n_node_spec {
+    char *node_name;
+    char *container_name;
+    v6n_scope scope;
+    char *image;
+    v6n_image_rule image_rule;
+    bool auto_remove;
+    char *volumes[V6N_VOLUME_COUNT];
+    v6n_strlist argv;
+    v6n_strlist env;
+    v6n_strlist binds;       /* rendered, in order, extra mounts included */
+    v6n_strlist extra_hosts; /* rendered "host:ip", sorted */
+    v6n_strlist label_keys;
+    v6n_strlist label_values;
+    char *data_dir;
+    char *log_dir;
+    char *config_dir;
+    char *config_path;
+    char *server_version_url;
+};
+
+/* State shared by spec.c and spec_mounts.c while one spec is built. */
+typedef struct v6n_spec_ctx {
+    const v6n_config *config;
+    const v6n_start_options *opts;
+    v6n_node_spec *spec;
+    char *working_dir; /* absolute */
+} v6n_spec_ctx;
+
+/* Append the binds (in contract order: folders, volumes, config, socket,
+ * mount_src, private key, ssh keys, databases, extra mounts) and the database
+ * env entries to ctx->spec. */
+int v6n_spec_add_mounts(v6n_spec_ctx *ctx);
+/* The bind source for a local path: the host path map applied. NULL on OOM. */
+char *v6n_spec_host_path(const v6n_spec_ctx *ctx, const char *local);
+/* Resolve a path from the config or options against the working directory. */
+char *v6n_spec_local_path(const v6n_spec_ctx *ctx, const char *path);
+
+/* ---- JSON (spec_json.c) ---------------------------------------------------- */
+
+/* The container path docker-py derives from a bind string for "Volumes". */
+char *v6n_bind_target(const char *bind);
+
+#endif

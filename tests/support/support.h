@@ -1,0 +1,36 @@
+/* Helpers shared by the C test suites. */
+#ifndef V6N_TEST_SUPPORT_H
+#define V6N_TEST_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The result of running a program. */
+typedef struct run_result {
+    int exit_code; /* -1 when it did not exit normally */
+    char *out;     /* everything it wrote to stdout (NUL-terminated) */
+    char *err;     /* everything it wrote to stderr */
+} run_result;
+
+/* Run argv[0] with exactly the environment `envp` (NULL-terminated) in `cwd`
+ * (NULL: unchanged), feeding nothing on stdin. Kills it after `timeout_s`. */
+int run_program(run_result *r, char *const argv[], char *const envp[], const char *cwd,
+                double timeout_s);
+void run_result_free(run_result *r);
+
+/* Compare two JSON texts: same values, same object key order. Returns NULL
+ * when equal, else a malloc'd description of the first difference. */
+char *json_diff(const char *expected, const char *actual);
+
+/* Read a whole file into a malloc'd string, or NULL. */
+char *read_text(const char *path);
+/* Replace every `from` in `s` by `to`; returns a malloc'd string. */
+char *replace_all(const char *s, const char *from, const char *to);
+/* mkdtemp under $TMPDIR (or /tmp) with a recognisable prefix; malloc'd path. */
+char *make_temp_dir(const char *tag);
+/* rm -rf a directory made by make_temp_dir. */
+void remove_tree(const char *path);
+/* Write `text` to `path` (creating parent folders). 0 on success. */
+int write_text(const char *path, const char *text);
+
+#endif

@@ -1,0 +1,463 @@
+/* v6n_node_spec_build through the C API: each bad input of contract sections
+ * 6, 7 and 8 (code, key, value in the message), the options, the accessors and
+ * the rendering. The full expected specs are the fixtures (test_fixtures). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "support.h"
+
+#define HEAD                                                                                      \
+    "api_key: k\n"                                                                                \
+    "server_url: %s\n"                                                                            \
+    "port: %s\n"                                                                                  \
+    "api_path: /api\n"                                                                            \
+    "task_dir: /tmp/t\n"                                                                          \
+    "logging: {level: INFO, use_console: true, backup_count: 5, max_size: 1024, format: x, "     \
+    "datefmt: y}\n"
+
+static char *dir;
+static v6n_config *cfg;
+static v6n_node_spec *spec;
+static v6n_start_options opts;
+
+static void init(void)
+{
+    dir = make_temp_dir("spec");
+    cr_assert_not_null(dir);
+    char home[1024];
+    snprintf(home, sizeof(home), "%s/home", dir);
+    setenv("HOME", home, 1);
+    unsetenv("XDG_CONFIG_HOME");
+    unsetenv("XDG_DATA_HOME");
+    unsetenv("XDG_CACHE_HOME");
+    unsetenv("XDG_CONFIG_DIRS");
+    unsetenv("XDG_DATA_DIRS");
+    cr_assert_eq(v6n_start_options_init(&opts, V6N_START_OPTIONS_VERSION), V6N_OK);
+    opts.working_dir = dir;
+}
+
+static void fini(void)
+{
+    v6n_node_spec_free(spec);
+    v6n_config_free(cfg);
+    spec = NULL;
+    cfg = NULL;
+    remove_tree(dir);
+    free(dir);
+}
+
+TestSuite(spec, .init = init, .fini = fini, .timeout = 20);
+
+/* A file under the test's folder. */
+static void touch(const char *rel)
+{
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/%s", dir, rel);
+    cr_assert_eq(write_text(path, "x\n"), 0);
+}
+
+/* Load a config made of HEAD plus `body` (with server_url/port filled in). */
+static void load_full(const char *server_url, const char *port, const char *body)
+{
+    char text[8192];
+    int n = snprintf(text, sizeof(text), HEAD, server_url, port);
+    snprintf(text + n, sizeof(text) - (size_t)n, "%s", body);
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/conf/alpha.yaml", dir);
+    cr_assert_eq(write_text(path, text), 0);
+    cr_assert_eq(v6n_config_load(&cfg, path), V6N_OK, "%s", v6n_error_last()->message);
+}
+
+static void load(const char *body)
+{
+    load_full("https://v6.example.org", "443", body);
+}
+
+#define SQL_DB "databases: [{label: default, uri: 'postgresql://a/x', type: sql}]\n"
+#define ENC_OFF "encryption: {enabled: false}\n"
+
+static void build_ok(void)
+{
+    int rc = v6n_node_spec_build(&spec, cfg, &opts);
+    cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
+}
+
+static void build_fails(int code, const char *key, const char *needle)
+{
+    int rc = v6n_node_spec_build(&spec, cfg, &opts);
+    const v6n_error *e = v6n_error_last();
+    cr_assert_eq(rc, code, "expected %s, got %s: %s", v6n_error_code_name(code),
+                 v6n_error_code_name(rc), e->message);
+    cr_assert_null(spec);
+    cr_expect_str_eq(e->key, key);
+    cr_expect(strstr(e->message, key), "message lacks key %s: %s", key, e->message);
+    if (needle)
+        cr_expect(strstr(e->message, needle), "message lacks '%s': %s", needle, e->message);
+}
+
+static bool has_env(const char *entry)
+{
+    for (size_t i = 0; i < v6n_node_spec_env_count(spec); i++)
+        if (strcmp(v6n_node_spec_env(spec, i), entry) == 0)
+            return true;
+    return false;
+}
+
+static bool has_bind(const char *entry)
+{
+    for (size_t i = 0; i < v6n_node_spec_bind_count(spec); i++)
+        if (strcmp(v6n_node_spec_bind(spec, i), entry) == 0)
+            return true;
+    return false;
+}
+
+/* ---- section 6 ------------------------------------------------------------ */
+
+Test(spec, private_key_missing_with_encryption_on)
+{
+    load(SQL_DB "encryption: {enabled: true, private_key: keys/k.pem}\n");
+    build_fails(V6N_ECONFIG, "encryption.private_key", "keys/k.pem");
+}
+
+Test(spec, private_key_option_missing_with_encryption_on)
+{
+    load(SQL_DB "encryption: {enabled: true}\n");
+    opts.private_key = "/nonexistent/v6n.pem";
+    build_fails(V6N_ECONFIG, "private_key", "/nonexistent/v6n.pem");
+}
+
+Test(spec, ssh_tunnel_without_key)
+{
+    load(SQL_DB ENC_OFF "ssh-tunnels: [{hostname: db1, ssh: {host: h}}]\n");
+    build_fails(V6N_ECONFIG, "ssh-tunnels[0].ssh.identity.key", "'db1'");
+}
+
+Test(spec, ssh_tunnel_key_file_missing)
+{
+    load(SQL_DB ENC_OFF "ssh-tunnels: [{hostname: db1, ssh: {identity: {key: nope.pem}}}]\n");
+    build_fails(V6N_ECONFIG, "ssh-tunnels[0].ssh.identity.key", "nope.pem");
+}
+
+Test(spec, ssh_tunnel_hostname_cannot_escape)
+{
+    touch("k.pem");
+    load(SQL_DB ENC_OFF
+         "ssh-tunnels: [{hostname: ../../etc/x, ssh: {identity: {key: k.pem}}}]\n");
+    build_fails(V6N_ECONFIG, "ssh-tunnels[0].hostname", "../../etc/x");
+}
+
+Test(spec, ssh_tunnel_not_a_mapping)
+{
+    load(SQL_DB ENC_OFF "ssh-tunnels: [just-a-host]\n");
+    build_fails(V6N_ECONFIG, "ssh-tunnels[0]", "a string");
+}
+
+Test(spec, colon_in_mount_src)
+{
+    load(SQL_DB ENC_OFF);
+    opts.mount_src = "/src/a:b";
+    build_fails(V6N_ECONFIG, "mount_src", "/src/a:b");
+}
+
+/* ---- section 7 ------------------------------------------------------------ */
+
+Test(spec, extra_env_invalid_name)
+{
+    load(SQL_DB ENC_OFF "node_extra_env: {'MY-VAR': x}\n");
+    build_fails(V6N_ECONFIG, "node_extra_env.MY-VAR", "'MY-VAR'");
+}
+
+Test(spec, extra_env_non_ascii_name)
+{
+    load(SQL_DB ENC_OFF "node_extra_env: {'VÄR': x}\n");
+    build_fails(V6N_ECONFIG, "node_extra_env.VÄR", "not allowed");
+}
+
+Test(spec, extra_env_overwrites_a_volume_variable)
+{
+    load(SQL_DB ENC_OFF "node_extra_env: {SSH_TUNNEL_VOLUME_NAME: mine}\n");
+    build_fails(V6N_ECONFIG, "node_extra_env.SSH_TUNNEL_VOLUME_NAME", "cannot overwrite");
+}
+
+Test(spec, extra_env_overwrites_a_database_variable)
+{
+    load(SQL_DB ENC_OFF "node_extra_env: {DEFAULT_DATABASE_URI: x}\n");
+    build_fails(V6N_ECONFIG, "node_extra_env.DEFAULT_DATABASE_URI", "cannot overwrite");
+}
+
+Test(spec, extra_env_value_must_be_single)
+{
+    load(SQL_DB ENC_OFF "node_extra_env: {LIST: [1, 2]}\n");
+    build_fails(V6N_ECONFIG, "node_extra_env.LIST", "a list");
+}
+
+Test(spec, extra_host_with_colon)
+{
+    load(SQL_DB ENC_OFF "node_extra_hosts: {'evil:host': 1.2.3.4}\n");
+    build_fails(V6N_ECONFIG, "node_extra_hosts.evil:host", "evil:host");
+}
+
+Test(spec, extra_host_without_address)
+{
+    load(SQL_DB ENC_OFF "node_extra_hosts: {db: }\n");
+    build_fails(V6N_ECONFIG, "node_extra_hosts.db", "null");
+}
+
+/* ---- section 8 ------------------------------------------------------------ */
+
+Test(spec, database_label_not_identifier)
+{
+    load("databases: [{label: 2nd, uri: x, type: sql}]\n" ENC_OFF);
+    build_fails(V6N_ECONFIG, "databases[0].label", "'2nd'");
+}
+
+Test(spec, database_label_duplicate)
+{
+    load("databases: [{label: a, uri: x, type: sql}, {label: a, uri: y, type: sql}]\n" ENC_OFF);
+    build_fails(V6N_ECONFIG, "databases[1].label", "duplicate");
+}
+
+Test(spec, database_mount_mode_unknown)
+{
+    touch("d.csv");
+    load("databases: [{label: a, uri: d.csv, type: csv, mount_mode: readonly}]\n" ENC_OFF);
+    build_fails(V6N_ECONFIG, "databases[0].mount_mode", "'readonly'");
+}
+
+Test(spec, database_mount_mode_null_is_none)
+{
+    touch("d.csv");
+    load("databases: [{label: a, uri: d.csv, type: csv, mount_mode: }]\n" ENC_OFF);
+    build_fails(V6N_ECONFIG, "databases[0].mount_mode", "'None'");
+}
+
+Test(spec, database_ro_for_non_file_type)
+{
+    load("databases: [{label: a, uri: x, type: omop, mount_mode: RO}]\n" ENC_OFF);
+    build_fails(V6N_ECONFIG, "databases[0].mount_mode", "'omop'");
+}
+
+Test(spec, database_file_missing)
+{
+    load("databases: [{label: a, uri: missing.parquet, type: parquet}]\n" ENC_OFF);
+    build_fails(V6N_ECONFIG, "databases[0].uri", "missing.parquet");
+}
+
+Test(spec, database_uri_empty)
+{
+    load("databases: [{label: a, uri: '', type: sql}]\n" ENC_OFF);
+    build_fails(V6N_ECONFIG, "databases[0].uri", "empty");
+}
+
+Test(spec, force_db_mount_with_a_url_hides_the_password)
+{
+    load("databases: [{label: a, uri: 'mysql://root:hunter2@db/x', type: sql}]\n" ENC_OFF);
+    opts.force_db_mount = 1;
+    build_fails(V6N_ECONFIG, "databases[0].uri", "mysql://root:***@db/x");
+    cr_expect_null(strstr(v6n_error_last()->message, "hunter2"));
+}
+
+Test(spec, force_db_mount_with_a_volume_name)
+{
+    load("databases: [{label: a, uri: pgdata, type: sql}]\n" ENC_OFF);
+    opts.force_db_mount = 1;
+    build_fails(V6N_ECONFIG, "databases[0].uri", "volume name");
+}
+
+Test(spec, database_path_with_colon)
+{
+    touch("odd:name.csv");
+    load("databases: [{label: a, uri: 'odd:name.csv', type: csv}]\n" ENC_OFF);
+    build_fails(V6N_ECONFIG, "databases[0].uri", "odd:name.csv");
+}
+
+Test(spec, relative_database_uri_uses_the_working_dir)
+{
+    touch("site/d.csv");
+    load("databases: [{label: cohort, uri: d.csv, type: csv}]\n" ENC_OFF);
+    char site[2048], bind[4096];
+    snprintf(site, sizeof(site), "%s/site", dir);
+    opts.working_dir = site;
+    build_ok();
+    snprintf(bind, sizeof(bind), "%s/d.csv:/mnt/cohort.csv", site);
+    cr_expect(has_bind(bind), "no bind %s", bind);
+    cr_expect(has_env("COHORT_DATABASE_URI=cohort.csv"));
+}
+
+/* ---- options -------------------------------------------------------------- */
+
+Test(spec, bad_options_are_einval)
+{
+    load(SQL_DB ENC_OFF);
+    opts.data_volume = "bad/name";
+    build_fails(V6N_EINVAL, "data_volume", "bad/name");
+    opts.data_volume = NULL;
+    opts.scope = (v6n_scope)7;
+    build_fails(V6N_EINVAL, "scope", NULL);
+    opts.scope = V6N_SCOPE_USER;
+    opts.version = 99;
+    build_fails(V6N_EINVAL, "version", "99");
+    opts.version = V6N_START_OPTIONS_VERSION;
+    opts.docker_socket = "relative.sock";
+    build_fails(V6N_EINVAL, "docker_socket", "relative.sock");
+    opts.docker_socket = NULL;
+    v6n_path_map map = {"relative", "/host"};
+    opts.path_map = &map;
+    opts.path_map_len = 1;
+    build_fails(V6N_EINVAL, "path_map", NULL);
+    opts.path_map_len = 0;
+    opts.server_version = "not a version";
+    build_fails(V6N_EINVAL, "server_version", "not a version");
+    cr_expect_eq(v6n_node_spec_build(NULL, cfg, &opts), V6N_EINVAL);
+    cr_expect_eq(v6n_start_options_init(&opts, 2), V6N_EINVAL);
+}
+
+Test(spec, null_options_mean_defaults)
+{
+    load(SQL_DB ENC_OFF);
+    cr_assert_eq(v6n_node_spec_build(&spec, cfg, NULL), V6N_OK, "%s",
+                 v6n_error_last()->message);
+    cr_expect_str_eq(v6n_node_spec_container_name(spec), "vantage6-alpha-user");
+    cr_expect(v6n_node_spec_auto_remove(spec));
+}
+
+Test(spec, host_path_map_matches_whole_components)
+{
+    touch("data/d.csv");
+    touch("database/e.csv");
+    load("databases: [{label: d, uri: data/d.csv, type: csv}, "
+         "{label: e, uri: database/e.csv, type: csv}]\n" ENC_OFF);
+    char local[2048];
+    snprintf(local, sizeof(local), "%s/data", dir);
+    v6n_path_map map = {local, "/host/data"};
+    opts.path_map = &map;
+    opts.path_map_len = 1;
+    build_ok();
+    cr_expect(has_bind("/host/data/d.csv:/mnt/d.csv"));
+    char unmapped[4096];
+    snprintf(unmapped, sizeof(unmapped), "%s/database/e.csv:/mnt/e.csv", dir);
+    cr_expect(has_bind(unmapped), "a prefix must match whole components: %s", unmapped);
+}
+
+Test(spec, accessors)
+{
+    load(SQL_DB ENC_OFF);
+    opts.scope = V6N_SCOPE_SYSTEM;
+    opts.keep = 1;
+    opts.ssh_volume = "custom-ssh";
+    build_ok();
+    cr_expect_str_eq(v6n_node_spec_node_name(spec), "alpha");
+    cr_expect_str_eq(v6n_node_spec_container_name(spec), "vantage6-alpha-system");
+    cr_expect_eq(v6n_node_spec_scope(spec), V6N_SCOPE_SYSTEM);
+    cr_expect_eq(v6n_node_spec_auto_remove(spec), 0);
+    cr_expect_str_eq(v6n_node_spec_image(spec), "harbor2.vantage6.ai/infrastructure/node:cotopaxi");
+    cr_expect_eq(v6n_node_spec_image_rule(spec), V6N_IMAGE_DEFAULT);
+    cr_expect_str_eq(v6n_node_spec_volume(spec, V6N_VOLUME_DATA), "vantage6-alpha-system-vol");
+    cr_expect_str_eq(v6n_node_spec_volume(spec, V6N_VOLUME_SSH), "custom-ssh");
+    cr_expect_null(v6n_node_spec_volume(spec, (v6n_volume_kind)4));
+    cr_expect(has_env("SSH_TUNNEL_VOLUME_NAME=custom-ssh"));
+    cr_expect_eq(v6n_node_spec_argc(spec), 8);
+    cr_expect_str_eq(v6n_node_spec_argv(spec, 7), "--system");
+    cr_expect_null(v6n_node_spec_argv(spec, 8));
+    cr_expect_eq(v6n_node_spec_label_count(spec), 3);
+    cr_expect_str_eq(v6n_node_spec_label_key(spec, 1), "system");
+    cr_expect_str_eq(v6n_node_spec_label_value(spec, 1), "True");
+    cr_expect_eq(v6n_node_spec_extra_host_count(spec), 0);
+    cr_expect_null(v6n_node_spec_extra_host(spec, 0));
+    cr_expect_str_eq(v6n_node_spec_data_dir(spec), "/usr/local/share/vantage6/node/alpha");
+    cr_expect_str_eq(v6n_node_spec_log_dir(spec), "/usr/local/share/vantage6/node/alpha");
+    char conf[2048];
+    snprintf(conf, sizeof(conf), "%s/conf", dir);
+    cr_expect_str_eq(v6n_node_spec_config_dir(spec), conf);
+    cr_expect_null(v6n_node_spec_image(NULL));
+    cr_expect_eq(v6n_node_spec_env_count(NULL), 0);
+}
+
+Test(spec, image_rules)
+{
+    load(SQL_DB ENC_OFF "images: {node: reg/node:1}\n");
+    opts.image = "other/node:2";
+    build_ok();
+    cr_expect_str_eq(v6n_node_spec_image(spec), "other/node:2");
+    cr_expect_eq(v6n_node_spec_image_rule(spec), V6N_IMAGE_FROM_OPTION);
+    v6n_node_spec_free(spec);
+    spec = NULL;
+    opts.image = "";
+    build_ok();
+    cr_expect_eq(v6n_node_spec_image_rule(spec), V6N_IMAGE_FROM_CONFIG);
+    cr_expect_str_eq(v6n_image_rule_describe(V6N_IMAGE_FROM_CONFIG),
+                     "images.node in the node config");
+}
+
+Test(spec, server_version_rule_can_be_disabled)
+{
+    load(SQL_DB ENC_OFF);
+    opts.server_version = "4.13.2";
+    opts.no_server_version = 1;
+    build_ok();
+    cr_expect_eq(v6n_node_spec_image_rule(spec), V6N_IMAGE_DEFAULT);
+}
+
+Test(spec, server_version_url_as_vantage6_builds_it)
+{
+    struct {
+        const char *url, *port, *expected;
+    } cases[] = {
+        {"http://host.docker.internal", "7601", "http://localhost:7601/api/version"},
+        {"http://172.17.0.1", "5000", "http://localhost:5000/api/version"},
+        {"https://v6.example.org", "~", "https://v6.example.org/api/version"},
+        {"https://v6.example.org", "0", "https://v6.example.org/api/version"},
+        {"https://v6.example.org", "'443'", "https://v6.example.org:443/api/version"},
+        {"http://host.docker.internal/", "7601", "http://host.docker.internal/:7601/api/version"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        load_full(cases[i].url, cases[i].port, SQL_DB ENC_OFF);
+        build_ok();
+        cr_expect_str_eq(v6n_node_spec_server_version_url(spec), cases[i].expected);
+        v6n_node_spec_free(spec);
+        v6n_config_free(cfg);
+        spec = NULL;
+        cfg = NULL;
+    }
+}
+
+Test(spec, create_body_is_the_create_member_of_the_dry_run)
+{
+    load(SQL_DB ENC_OFF);
+    build_ok();
+    char *body = NULL, *dry = NULL;
+    cr_assert_eq(v6n_node_spec_create_json(&body, spec), V6N_OK);
+    cr_assert_eq(v6n_node_spec_json(&dry, spec), V6N_OK);
+    const char *head = "{\"name\":\"vantage6-alpha-user\",\"image\":";
+    cr_expect(strncmp(dry, head, strlen(head)) == 0, "%s", dry);
+    char *inner = strstr(dry, "\"create\":");
+    cr_assert_not_null(inner);
+    inner += strlen("\"create\":");
+    cr_expect_eq(strncmp(inner, body, strlen(body)), 0);
+    cr_expect_str_eq(inner + strlen(body), "}");
+    v6n_free(body);
+    v6n_free(dry);
+}
+
+Test(spec, invalid_utf8_is_refused_when_rendering)
+{
+    load(SQL_DB ENC_OFF);
+    opts.docker_socket = "/run/\xff\xfe.sock";
+    build_ok();
+    char *body = NULL;
+    cr_expect_eq(v6n_node_spec_create_json(&body, spec), V6N_ECONFIG);
+    cr_expect_null(body);
+    cr_expect(strstr(v6n_error_last()->message, "UTF-8"));
+}
+
+Test(spec, spec_build_changes_nothing_on_disk)
+{
+    load(SQL_DB ENC_OFF);
+    build_ok();
+    cr_expect(!v6n_path_exists(v6n_node_spec_data_dir(spec)), "spec build created the data dir");
+    cr_expect(!v6n_path_exists(v6n_node_spec_log_dir(spec)), "spec build created the log dir");
+}
