@@ -142,8 +142,7 @@ static int parse(int argc, char **argv, cli_node_args *a)
             break;
         case OPT_HOST_PATH:
             if (cli_add_path_map(a, optarg) != 0)
-                return cli_usage_error("spec", "--host-path wants LOCAL=HOST (got '%s')",
-                                       optarg);
+                return cli_usage_error("spec", "--host-path wants LOCAL=HOST (got '%s')", optarg);
             break;
         case OPT_WORKDIR:
             a->opts.working_dir = optarg;

@@ -130,8 +130,8 @@ V6N_EXTERN(int) v6n_config_load(v6n_config **out, const char *path);
  * Errors: V6N_ECONFIG (bad name), V6N_ENOTFOUND (listing the folders
  * searched), and those of v6n_config_load().
  */
-V6N_EXTERN(int) v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
-                                     const char *config_dir);
+V6N_EXTERN(int)
+v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope, const char *config_dir);
 
 /*
  * Parse and validate config text held in memory. `path` is where the text
@@ -139,8 +139,7 @@ V6N_EXTERN(int) v6n_config_load_name(v6n_config **out, const char *name, v6n_sco
  * mounted into the node and the file name in messages. The file itself is not
  * read. Errors as v6n_config_load().
  */
-V6N_EXTERN(int) v6n_config_parse(v6n_config **out, const char *text, size_t len,
-                                 const char *path);
+V6N_EXTERN(int) v6n_config_parse(v6n_config **out, const char *text, size_t len, const char *path);
 
 V6N_EXTERN(void) v6n_config_free(v6n_config *config);
 
@@ -190,18 +189,18 @@ typedef struct v6n_path_map {
 typedef struct v6n_start_options {
     unsigned int version;
 
-    v6n_scope scope;        /* user (default) or system: names, folders, labels */
-    const char *image;      /* -i/--image: overrides every other image rule */
-    int keep;               /* --keep: no auto-remove when the node stops */
-    int force_db_mount;     /* --force-db-mount */
-    const char *mount_src;  /* --mount-src: mounted at /vantage6 (relative: see working_dir) */
-    v6n_pull_policy pull;   /* how the image is obtained (used by v6n_node_start) */
-    int no_server_version;  /* do not ask the server which node version it runs */
+    v6n_scope scope;            /* user (default) or system: names, folders, labels */
+    const char *image;          /* -i/--image: overrides every other image rule */
+    int keep;                   /* --keep: no auto-remove when the node stops */
+    int force_db_mount;         /* --force-db-mount */
+    const char *mount_src;      /* --mount-src: mounted at /vantage6 (relative: see working_dir) */
+    v6n_pull_policy pull;       /* how the image is obtained (used by v6n_node_start) */
+    int no_server_version;      /* do not ask the server which node version it runs */
     const char *server_version; /* the server's version when already known ("4.13.2"):
                                    used by the server-version image rule, no request */
 
-    const char *data_dir;   /* overrides the data folder (and config `directories.data`) */
-    const char *log_dir;    /* overrides the log folder (and config `directories.log`) */
+    const char *data_dir;      /* overrides the data folder (and config `directories.data`) */
+    const char *log_dir;       /* overrides the log folder (and config `directories.log`) */
     const char *docker_socket; /* host path bound at /var/run/docker.sock;
                                   default /var/run/docker.sock */
 
@@ -220,7 +219,10 @@ typedef struct v6n_start_options {
 } v6n_start_options;
 
 #define V6N_START_OPTIONS_VERSION 1
-#define V6N_START_OPTIONS_INIT {.version = V6N_START_OPTIONS_VERSION}
+#define V6N_START_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        .version = V6N_START_OPTIONS_VERSION                                                       \
+    }
 
 /* Initialise `opts` to the defaults (same as V6N_START_OPTIONS_INIT).
  * Errors: V6N_EINVAL for an unknown `version`. */
@@ -258,8 +260,8 @@ V6N_EXTERN(const char *) v6n_image_rule_describe(v6n_image_rule rule);
  * option), V6N_ENOMEM. On success the caller owns `*out` and frees it with
  * v6n_node_spec_free().
  */
-V6N_EXTERN(int) v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
-                                    const v6n_start_options *opts);
+V6N_EXTERN(int)
+v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config, const v6n_start_options *opts);
 
 V6N_EXTERN(void) v6n_node_spec_free(v6n_node_spec *spec);
 

@@ -97,8 +97,8 @@ static bool is_scalar(const v6n_ynode *n)
     return n->type != V6N_Y_MAP && n->type != V6N_Y_SEQ;
 }
 
-static int require(const v6n_config *c, const v6n_ynode *map, const char *key,
-                   const char *key_path, const v6n_ynode **out)
+static int require(const v6n_config *c, const v6n_ynode *map, const char *key, const char *key_path,
+                   const v6n_ynode **out)
 {
     *out = v6n_ymap_get(map, key);
     if (!*out)
@@ -140,8 +140,8 @@ static int check_logging(const v6n_config *c, const v6n_ynode *logging)
                               "must be an integer greater than 0 (got %s)", DESCRIBE(count));
     const v6n_ynode *size = v6n_ymap_get(logging, "max_size");
     if (!python_int(size, &n) || n <= 16)
-        return v6n_config_err(c, "logging.max_size",
-                              "must be an integer greater than 16 (got %s)", DESCRIBE(size));
+        return v6n_config_err(c, "logging.max_size", "must be an integer greater than 16 (got %s)",
+                              DESCRIBE(size));
     return V6N_OK;
 }
 
@@ -215,14 +215,12 @@ static int check_optional(const v6n_config *c)
         for (size_t i = 0; i < v->n; i++) {
             snprintf(key, sizeof(key), "node_extra_mounts[%zu]", i);
             if (v->items[i]->type != V6N_Y_STR)
-                return v6n_config_err(c, key, "must be a string (got %s)",
-                                      DESCRIBE(v->items[i]));
+                return v6n_config_err(c, key, "must be a string (got %s)", DESCRIBE(v->items[i]));
         }
     }
     if ((v = v6n_ymap_get(c->root, "node_extra_hosts")) && v->type != V6N_Y_MAP)
         return v6n_config_err(c, "node_extra_hosts",
-                              "must be a mapping of host names to addresses (got %s)",
-                              DESCRIBE(v));
+                              "must be a mapping of host names to addresses (got %s)", DESCRIBE(v));
     if ((v = v6n_ymap_get(c->root, "images"))) {
         if (v->type != V6N_Y_MAP && v->type != V6N_Y_NULL)
             return v6n_config_err(c, "images", "must be a mapping (got %s)", DESCRIBE(v));
@@ -232,8 +230,7 @@ static int check_optional(const v6n_config *c)
                                   DESCRIBE(node));
     }
     if ((v = v6n_ymap_get(c->root, "ssh-tunnels")) && v->type != V6N_Y_SEQ)
-        return v6n_config_err(c, "ssh-tunnels", "must be a list of tunnels (got %s)",
-                              DESCRIBE(v));
+        return v6n_config_err(c, "ssh-tunnels", "must be a list of tunnels (got %s)", DESCRIBE(v));
     if ((v = v6n_ymap_get(c->root, "directories"))) {
         if (v->type != V6N_Y_MAP && v->type != V6N_Y_NULL)
             return v6n_config_err(c, "directories",
@@ -264,8 +261,8 @@ static int validate(v6n_config *c)
                               v6n_ytype_name(c->root->type), c->root->line);
 
     /* The required keys, in the order vantage6 declares them. */
-    static const char *const required[] = {"api_key",  "server_url", "port",    "task_dir",
-                                           "databases", "api_path",  "logging", "encryption"};
+    static const char *const required[] = {"api_key",   "server_url", "port",    "task_dir",
+                                           "databases", "api_path",   "logging", "encryption"};
     const v6n_ynode *v;
     int rc;
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
@@ -366,9 +363,9 @@ int v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
         v6n_buf q = V6N_BUF_INIT;
         int rc = v6n_buf_quote(&q, name);
         if (!rc)
-            rc = v6n_err(V6N_ECONFIG, NULL,
-                         "node name %s is not allowed: use only the characters a-zA-Z0-9_.-",
-                         q.ptr);
+            rc =
+                v6n_err(V6N_ECONFIG, NULL,
+                        "node name %s is not allowed: use only the characters a-zA-Z0-9_.-", q.ptr);
         v6n_buf_free(&q);
         return rc;
     }

@@ -30,7 +30,10 @@ typedef struct v6n_buf {
     size_t cap;
 } v6n_buf;
 
-#define V6N_BUF_INIT {NULL, 0, 0}
+#define V6N_BUF_INIT                                                                               \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 int v6n_buf_add(v6n_buf *b, const char *data, size_t len);
 int v6n_buf_puts(v6n_buf *b, const char *s);
@@ -50,23 +53,26 @@ typedef struct v6n_strlist {
     size_t cap;
 } v6n_strlist;
 
-#define V6N_STRLIST_INIT {NULL, 0, 0}
+#define V6N_STRLIST_INIT                                                                           \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
-int v6n_strlist_push(v6n_strlist *l, const char *s);  /* copies s */
-int v6n_strlist_push_owned(v6n_strlist *l, char *s);  /* takes s; frees it on failure */
+int v6n_strlist_push(v6n_strlist *l, const char *s); /* copies s */
+int v6n_strlist_push_owned(v6n_strlist *l, char *s); /* takes s; frees it on failure */
 int v6n_strlist_pushf(v6n_strlist *l, const char *fmt, ...) V6N_PRINTF(2, 3);
 bool v6n_strlist_contains(const v6n_strlist *l, const char *s);
 void v6n_strlist_free(v6n_strlist *l);
 
 /* ---- small helpers (util.c) ---------------------------------------------- */
 
-char *v6n_strdup(const char *s);              /* NULL-safe; NULL on OOM */
+char *v6n_strdup(const char *s); /* NULL-safe; NULL on OOM */
 char *v6n_strndup(const char *s, size_t n);
 char *v6n_asprintf(const char *fmt, ...) V6N_PRINTF(1, 2);
-bool v6n_str_empty(const char *s);            /* NULL or "" */
-bool v6n_is_identifier(const char *s);        /* ^[A-Za-z_][A-Za-z0-9_]*$ */
-bool v6n_is_node_name(const char *s);         /* ^[a-zA-Z0-9_.-]+$ */
-bool v6n_is_volume_name(const char *s);       /* ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$ */
+bool v6n_str_empty(const char *s);      /* NULL or "" */
+bool v6n_is_identifier(const char *s);  /* ^[A-Za-z_][A-Za-z0-9_]*$ */
+bool v6n_is_node_name(const char *s);   /* ^[a-zA-Z0-9_.-]+$ */
+bool v6n_is_volume_name(const char *s); /* ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$ */
 /* Quote a value for a message: 'value', control bytes escaped, long values cut. */
 int v6n_buf_quote(v6n_buf *b, const char *s);
 /* Copy of `uri` with the password of a "scheme://user:password@host" part
@@ -124,11 +130,11 @@ struct v6n_ynode {
     /* Scalars: the value as Python's str() renders what PyYAML's safe_load
      * builds ("True", "4880" for 1:21:20, "1000.0", "None"). */
     char *str;
-    bool boolean;        /* V6N_Y_BOOL */
-    bool merge;          /* a plain, untagged "<<" key: a merge key */
-    bool int_fits;       /* V6N_Y_INT: the value fits in `integer` */
-    long long integer;   /* V6N_Y_INT */
-    double real;         /* V6N_Y_FLOAT */
+    bool boolean;      /* V6N_Y_BOOL */
+    bool merge;        /* a plain, untagged "<<" key: a merge key */
+    bool int_fits;     /* V6N_Y_INT: the value fits in `integer` */
+    long long integer; /* V6N_Y_INT */
+    double real;       /* V6N_Y_FLOAT */
     /* V6N_Y_SEQ: items[0..n). V6N_Y_MAP: keys[i] -> items[i], keys unique. */
     v6n_ynode **items;
     v6n_ynode **keys;
@@ -157,12 +163,12 @@ const char *v6n_ytype_name(v6n_ytype type);
 /* ---- config (config.c) ---------------------------------------------------- */
 
 struct v6n_config {
-    char *path;       /* absolute path of the file */
-    char *dir;        /* absolute folder holding it */
-    char *file_name;  /* base name, e.g. "alpha.yaml" */
-    char *name;       /* stem */
+    char *path;      /* absolute path of the file */
+    char *dir;       /* absolute folder holding it */
+    char *file_name; /* base name, e.g. "alpha.yaml" */
+    char *name;      /* stem */
     v6n_ydoc doc;
-    const v6n_ynode *root; /* a mapping */
+    const v6n_ynode *root;      /* a mapping */
     const v6n_ynode *databases; /* a sequence of mappings */
 };
 

@@ -40,8 +40,8 @@ char *v6n_path_normalize(const char *path)
         if (l == 1 && s[0] == '.')
             continue;
         if (l == 2 && s[0] == '.' && s[1] == '.') {
-            bool prev_is_dotdot = n > 0 && len[n - 1] == 2 && start[n - 1][0] == '.' &&
-                                  start[n - 1][1] == '.';
+            bool prev_is_dotdot =
+                n > 0 && len[n - 1] == 2 && start[n - 1][0] == '.' && start[n - 1][1] == '.';
             if (n > 0 && !prev_is_dotdot) {
                 n--;
                 continue;
@@ -90,8 +90,7 @@ char *v6n_path_absolute(const char *path, const char *base)
     if (path[0] != '/' && v6n_str_empty(base)) {
         cwd = getcwd(NULL, 0);
         if (!cwd) {
-            v6n_err(V6N_EIO, NULL, "cannot determine the current directory: %s",
-                    strerror(errno));
+            v6n_err(V6N_EIO, NULL, "cannot determine the current directory: %s", strerror(errno));
             return NULL;
         }
         base = cwd;

@@ -14,8 +14,7 @@
 int v6n_start_options_init(v6n_start_options *opts, unsigned int version)
 {
     if (!opts || version != V6N_START_OPTIONS_VERSION)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_start_options_init: unsupported version %u",
-                       version);
+        return v6n_err(V6N_EINVAL, NULL, "v6n_start_options_init: unsupported version %u", version);
     v6n_start_options init = V6N_START_OPTIONS_INIT;
     *opts = init;
     return V6N_OK;
@@ -43,8 +42,7 @@ static int check_options(const v6n_start_options *o)
                        "start options version %u is not supported (this library knows %d)",
                        o->version, V6N_START_OPTIONS_VERSION);
     if (o->scope != V6N_SCOPE_USER && o->scope != V6N_SCOPE_SYSTEM)
-        return v6n_err(V6N_EINVAL, "scope", "scope must be user or system (got %d)",
-                       (int)o->scope);
+        return v6n_err(V6N_EINVAL, "scope", "scope must be user or system (got %d)", (int)o->scope);
     if (o->pull < V6N_PULL_DEFAULT || o->pull > V6N_PULL_NEVER)
         return v6n_err(V6N_EINVAL, "pull", "unknown pull policy %d", (int)o->pull);
     const char *vols[] = {o->data_volume, o->vpn_volume, o->ssh_volume, o->squid_volume};
@@ -96,8 +94,8 @@ static bool valid_tag(const char *t)
     if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
         return false;
     for (; *t; t++)
-        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
-              (*t >= '0' && *t <= '9') || *t == '_' || *t == '.' || *t == '-'))
+        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
+              *t == '_' || *t == '.' || *t == '-'))
             return false;
     return true;
 }
@@ -199,8 +197,9 @@ static int set_labels_and_command(v6n_spec_ctx *ctx)
         if (!rc)
             rc = v6n_strlist_push(&s->label_values, values[i]);
     }
-    const char *argv[] = {"vnode-local", "start", "-c", NULL, "-n", s->node_name,
-                          "--dockerized", system ? "--system" : "--user"};
+    const char *argv[] = {
+        "vnode-local", "start",      "-c",           NULL,
+        "-n",          s->node_name, "--dockerized", system ? "--system" : "--user"};
     for (size_t i = 0; !rc && i < sizeof(argv) / sizeof(argv[0]); i++)
         rc = argv[i] ? v6n_strlist_push(&s->argv, argv[i])
                      : v6n_strlist_pushf(&s->argv, "/mnt/config/%s", ctx->config->file_name);
@@ -259,9 +258,9 @@ static int add_extra_env(v6n_spec_ctx *ctx)
         if (v->type == V6N_Y_MAP || v->type == V6N_Y_SEQ)
             return v6n_config_err(c, key, "must be a single value (got %s)",
                                   v6n_ytype_name(v->type));
-        int rc = v->type == V6N_Y_NULL ? v6n_strlist_push(&ctx->spec->env, k->str)
-                                       : v6n_strlist_pushf(&ctx->spec->env, "%s=%s", k->str,
-                                                           v->str);
+        int rc = v->type == V6N_Y_NULL
+                     ? v6n_strlist_push(&ctx->spec->env, k->str)
+                     : v6n_strlist_pushf(&ctx->spec->env, "%s=%s", k->str, v->str);
         if (rc)
             return rc;
     }
@@ -291,12 +290,11 @@ static int add_extra_hosts(v6n_spec_ctx *ctx)
         const v6n_ynode *k = hosts->keys[i], *v = hosts->items[i];
         snprintf(key, sizeof(key), "node_extra_hosts.%s", k->str);
         if (k->str[0] == '\0' || strchr(k->str, ':') || has_space(k->str))
-            return v6n_config_err(c, key,
-                                  "'%s' is not a host name (no ':' or spaces allowed)", k->str);
+            return v6n_config_err(c, key, "'%s' is not a host name (no ':' or spaces allowed)",
+                                  k->str);
         if (v->type == V6N_Y_MAP || v->type == V6N_Y_SEQ || v->type == V6N_Y_NULL ||
             v->str[0] == '\0' || has_space(v->str))
-            return v6n_config_err(c, key,
-                                  "must be an IP address or host-gateway (got %s)",
+            return v6n_config_err(c, key, "must be an IP address or host-gateway (got %s)",
                                   v->type == V6N_Y_STR ? "a value with spaces or nothing"
                                                        : v6n_ytype_name(v->type));
         int rc = v6n_strlist_pushf(&ctx->spec->extra_hosts, "%s:%s", k->str, v->str);
@@ -350,8 +348,8 @@ int v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
         return rc;
 
     v6n_spec_ctx ctx = {config, opts, NULL, NULL};
-    ctx.working_dir = v6n_path_absolute(v6n_str_empty(opts->working_dir) ? "." : opts->working_dir,
-                                        NULL);
+    ctx.working_dir =
+        v6n_path_absolute(v6n_str_empty(opts->working_dir) ? "." : opts->working_dir, NULL);
     if (!ctx.working_dir)
         return v6n_error_last()->code;
     ctx.spec = calloc(1, sizeof(*ctx.spec));

@@ -67,13 +67,12 @@ static int add_bind(v6n_spec_ctx *ctx, const char *what, const char *source, con
                               "the path '%s' cannot be mounted: Docker binds do not allow ':' "
                               "or newlines in a source path",
                               source);
-    return v6n_strlist_pushf(&ctx->spec->binds, "%s:%s%s", source, target,
-                             read_only ? ":ro" : "");
+    return v6n_strlist_pushf(&ctx->spec->binds, "%s:%s%s", source, target, read_only ? ":ro" : "");
 }
 
 /* Bind a local path: map it to the host first. */
-static int add_host_bind(v6n_spec_ctx *ctx, const char *what, const char *local,
-                         const char *target, bool read_only)
+static int add_host_bind(v6n_spec_ctx *ctx, const char *what, const char *local, const char *target,
+                         bool read_only)
 {
     char *host = v6n_spec_host_path(ctx, local);
     if (!host)
@@ -151,25 +150,25 @@ static int add_ssh_keys(v6n_spec_ctx *ctx)
         const v6n_ynode *t = tunnels->items[i];
         snprintf(key, sizeof(key), "ssh-tunnels[%zu]", i);
         if (t->type != V6N_Y_MAP)
-            return v6n_config_err(c, key, "must be a mapping with hostname and ssh.identity.key "
-                                          "(got %s)",
+            return v6n_config_err(c, key,
+                                  "must be a mapping with hostname and ssh.identity.key "
+                                  "(got %s)",
                                   v6n_ytype_name(t->type));
         const v6n_ynode *host = v6n_ymap_get(t, "hostname");
         snprintf(key, sizeof(key), "ssh-tunnels[%zu].hostname", i);
         if (!host || host->type != V6N_Y_STR || !valid_tunnel_host(host->str) ||
             strlen(host->str) > 255)
-            return v6n_config_err(c, key,
-                                  "each ssh tunnel needs a hostname of letters, digits, '.', "
-                                  "'_' and '-' (got %s)",
-                                  host ? (host->type == V6N_Y_STR ? host->str
-                                                                  : v6n_ytype_name(host->type))
-                                       : "nothing");
+            return v6n_config_err(
+                c, key,
+                "each ssh tunnel needs a hostname of letters, digits, '.', "
+                "'_' and '-' (got %s)",
+                host ? (host->type == V6N_Y_STR ? host->str : v6n_ytype_name(host->type))
+                     : "nothing");
         const v6n_ynode *ident =
             v6n_ymap_get(v6n_ymap_get(v6n_ymap_get(t, "ssh"), "identity"), "key");
         snprintf(key, sizeof(key), "ssh-tunnels[%zu].ssh.identity.key", i);
         if (!v6n_ynode_truthy(ident) || ident->type != V6N_Y_STR)
-            return v6n_config_err(c, key, "ssh tunnel '%s' has no identity key file",
-                                  host->str);
+            return v6n_config_err(c, key, "ssh tunnel '%s' has no identity key file", host->str);
         char *path = v6n_spec_local_path(ctx, ident->str);
         if (!path)
             return v6n_error_last()->code;
@@ -256,8 +255,7 @@ static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
         mode[n] = '\0';
         if (strcmp(mode, "copy") != 0 && strcmp(mode, "ro") != 0)
             return db_error(ctx, i, "mount_mode",
-                            "mount_mode '%s' is not supported: use 'copy' or 'ro'",
-                            mode_node->str);
+                            "mount_mode '%s' is not supported: use 'copy' or 'ro'", mode_node->str);
     }
     bool file_based = one_of(type, FILE_BASED_TYPES);
     bool read_only = strcmp(mode, "ro") == 0;

@@ -65,8 +65,7 @@ const char *v6n_ytype_name(v6n_ytype type)
     return "?";
 }
 
-static int err_at(builder *b, size_t line, size_t column, const char *fmt, ...)
-    V6N_PRINTF(4, 5);
+static int err_at(builder *b, size_t line, size_t column, const char *fmt, ...) V6N_PRINTF(4, 5);
 
 static int err_at(builder *b, size_t line, size_t column, const char *fmt, ...)
 {
@@ -75,8 +74,7 @@ static int err_at(builder *b, size_t line, size_t column, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    return v6n_err(V6N_ECONFIG, NULL, "%s:%zu:%zu: invalid YAML: %s", b->name, line, column,
-                   what);
+    return v6n_err(V6N_ECONFIG, NULL, "%s:%zu:%zu: invalid YAML: %s", b->name, line, column, what);
 }
 
 static v6n_ynode *node_new(builder *b, v6n_ytype type, const yaml_mark_t *mark)
@@ -137,10 +135,10 @@ static bool one_of(const char *s, const char *const *words)
     return false;
 }
 
-static const char *const BOOL_TRUE[] = {"yes", "Yes", "YES", "true", "True",
+static const char *const BOOL_TRUE[] = {"yes",  "Yes", "YES", "true", "True",
                                         "TRUE", "on",  "On",  "ON",   NULL};
-static const char *const BOOL_FALSE[] = {"no",    "No",    "NO",  "false", "False",
-                                         "FALSE", "off",   "Off", "OFF",   NULL};
+static const char *const BOOL_FALSE[] = {"no",    "No",  "NO",  "false", "False",
+                                         "FALSE", "off", "Off", "OFF",   NULL};
 static const char *const NULLS[] = {"~", "null", "Null", "NULL", "", NULL};
 
 /* [-+]? then the body; returns the body. */
@@ -473,8 +471,7 @@ static int resolve_scalar(builder *b, v6n_ynode *node, const char *text, const c
         else if (strchr("-+0123456789.", text[0]) && looks_float(text))
             t = "float";
         else if (strcmp(text, "=") == 0)
-            return err_at(b, node->line, node->column,
-                          "could not determine a constructor for '='");
+            return err_at(b, node->line, node->column, "could not determine a constructor for '='");
         else
             t = "str";
     }
@@ -500,8 +497,7 @@ static int resolve_scalar(builder *b, v6n_ynode *node, const char *text, const c
             return err_at(b, node->line, node->column, "'%s' is not a float", text);
         if (rc)
             return rc;
-    } else if (strcmp(t, "str") == 0 || strcmp(t, "binary") == 0 ||
-               strcmp(t, "timestamp") == 0) {
+    } else if (strcmp(t, "str") == 0 || strcmp(t, "binary") == 0 || strcmp(t, "timestamp") == 0) {
         node->type = V6N_Y_STR;
         node->str = v6n_strdup(text);
     } else {
@@ -574,8 +570,9 @@ static int map_assign(v6n_ynode *m, v6n_ynode **keys, v6n_ynode **vals, size_t n
 static int pairs_add(builder *b, v6n_buf *keys, v6n_buf *vals, v6n_ynode *k, v6n_ynode *v)
 {
     if (++b->merge_pairs > MAX_MERGE_PAIRS)
-        return v6n_err(V6N_ECONFIG, NULL, "%s: invalid YAML: merge keys expand to more than %u "
-                                          "entries",
+        return v6n_err(V6N_ECONFIG, NULL,
+                       "%s: invalid YAML: merge keys expand to more than %u "
+                       "entries",
                        b->name, MAX_MERGE_PAIRS);
     int rc = v6n_buf_add(keys, (const char *)&k, sizeof(k));
     return rc ? rc : v6n_buf_add(vals, (const char *)&v, sizeof(v));
@@ -705,8 +702,7 @@ static int push(builder *b, v6n_ynode *node, const char *anchor_name)
     return V6N_OK;
 }
 
-static int check_collection_tag(builder *b, const yaml_mark_t *mark, const char *tag,
-                                bool mapping)
+static int check_collection_tag(builder *b, const yaml_mark_t *mark, const char *tag, bool mapping)
 {
     if (!tag || strcmp(tag, "!") == 0)
         return V6N_OK;
@@ -755,8 +751,8 @@ static int on_event(builder *b, yaml_event_t *ev)
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: {
         bool mapping = ev->type == YAML_MAPPING_START_EVENT;
-        const char *tag = (const char *)(mapping ? ev->data.mapping_start.tag
-                                                 : ev->data.sequence_start.tag);
+        const char *tag =
+            (const char *)(mapping ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
         const char *anchor_name = (const char *)(mapping ? ev->data.mapping_start.anchor
                                                          : ev->data.sequence_start.anchor);
         rc = check_collection_tag(b, &ev->start_mark, tag, mapping);
@@ -806,8 +802,8 @@ int v6n_yaml_parse(v6n_ydoc *doc, const char *text, size_t len, const char *name
                             parser.problem ? parser.problem : "syntax error", parser.context,
                             parser.context_mark.line + 1, parser.context_mark.column + 1);
             } else {
-                rc = err_at(&b, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                            "%s", parser.problem ? parser.problem : "syntax error");
+                rc = err_at(&b, parser.problem_mark.line + 1, parser.problem_mark.column + 1, "%s",
+                            parser.problem ? parser.problem : "syntax error");
             }
             break;
         }

@@ -23,12 +23,12 @@ static void fini(void)
 
 TestSuite(cli, .init = init, .fini = fini, .timeout = 30);
 
-#define CONFIG                                                                                    \
-    "api_key: k\nserver_url: https://v6.example.org\nport: 443\napi_path: /api\n"               \
-    "task_dir: /tmp/t\n"                                                                          \
-    "databases: [{label: default, uri: 'postgresql://u:pw@db/x', type: sql}]\n"                  \
-    "logging: {level: INFO, use_console: true, backup_count: 5, max_size: 1024, format: x, "     \
-    "datefmt: y}\n"                                                                               \
+#define CONFIG                                                                                     \
+    "api_key: k\nserver_url: https://v6.example.org\nport: 443\napi_path: /api\n"                  \
+    "task_dir: /tmp/t\n"                                                                           \
+    "databases: [{label: default, uri: 'postgresql://u:pw@db/x', type: sql}]\n"                    \
+    "logging: {level: INFO, use_console: true, backup_count: 5, max_size: 1024, format: x, "       \
+    "datefmt: y}\n"                                                                                \
     "encryption: {enabled: false}\n"
 
 /* Run v6node with args (NULL-terminated) and extra environment entries. */
@@ -73,12 +73,28 @@ Test(cli, help_lists_commands_and_options)
     const char *a2[] = {"spec", "--help", NULL};
     r = v6node(a2, NULL);
     cr_expect_eq(r.exit_code, 0);
-    const char *options[] = {"--name", "--config", "--system", "--user", "--image", "--keep",
-                             "--auto-remove", "--force-db-mount", "--mount-src",
-                             "--server-version", "--data-dir", "--log-dir", "--docker-socket",
-                             "--host-path", "--workdir", "--pretty", "DATA_VOLUME_NAME",
-                             "VPN_VOLUME_NAME", "SSH_TUNNEL_VOLUME_NAME", "SSH_SQUID_VOLUME_NAME",
-                             "PRIVATE_KEY", "Exit status"};
+    const char *options[] = {"--name",
+                             "--config",
+                             "--system",
+                             "--user",
+                             "--image",
+                             "--keep",
+                             "--auto-remove",
+                             "--force-db-mount",
+                             "--mount-src",
+                             "--server-version",
+                             "--data-dir",
+                             "--log-dir",
+                             "--docker-socket",
+                             "--host-path",
+                             "--workdir",
+                             "--pretty",
+                             "DATA_VOLUME_NAME",
+                             "VPN_VOLUME_NAME",
+                             "SSH_TUNNEL_VOLUME_NAME",
+                             "SSH_SQUID_VOLUME_NAME",
+                             "PRIVATE_KEY",
+                             "Exit status"};
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
         cr_expect(strstr(r.out, options[i]), "spec --help does not explain %s", options[i]);
     run_result_free(&r);
@@ -97,11 +113,8 @@ Test(cli, version)
 Test(cli, usage_errors_exit_2)
 {
     const char *cases[][5] = {
-        {"frobnicate", NULL},
-        {"spec", "--bogus", NULL},
-        {"spec", NULL},
-        {"spec", "-n", NULL},
-        {"spec", "-n", "a", "extra"},
+        {"frobnicate", NULL}, {"spec", "--bogus", NULL},    {"spec", NULL},
+        {"spec", "-n", NULL}, {"spec", "-n", "a", "extra"},
     };
     const char *needles[] = {"unknown command", "unknown option", "Give -n NAME or -c PATH",
                              "needs a value", "unexpected argument"};

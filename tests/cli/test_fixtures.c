@@ -124,11 +124,13 @@ ParameterizedTest(fixture_name *param, fixtures, spec)
 
     char *expected = file_in(&f, "expected.json");
     char *expected_error = file_in(&f, "expected-error");
-    cr_assert(expected || expected_error, "fixture %s has neither expected.json nor "
-                                          "expected-error", *name);
+    cr_assert(expected || expected_error,
+              "fixture %s has neither expected.json nor "
+              "expected-error",
+              *name);
     if (expected) {
-        cr_assert_eq(r.exit_code, 0, "fixture %s: v6node exited %d; stderr: %s", *name,
-                     r.exit_code, r.err);
+        cr_assert_eq(r.exit_code, 0, "fixture %s: v6node exited %d; stderr: %s", *name, r.exit_code,
+                     r.err);
         cr_assert_str_empty(r.err, "fixture %s: unexpected stderr: %s", *name, r.err);
         char *diff = json_diff(expected, r.out);
         cr_assert_null(diff, "fixture %s: %s", *name, diff ? diff : "");
@@ -154,8 +156,7 @@ ParameterizedTest(fixture_name *param, fixtures, spec)
             }
             free(lines[i]);
         }
-        cr_assert_str_empty(r.out, "fixture %s: a failed run printed to stdout: %s", *name,
-                            r.out);
+        cr_assert_str_empty(r.out, "fixture %s: a failed run printed to stdout: %s", *name, r.out);
     }
     free(expected);
     free(expected_error);

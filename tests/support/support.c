@@ -166,8 +166,7 @@ static char *compare(yajl_val e, yajl_val a, const char *path)
                 return diff_at(sub, "missing: expected %zu items, got %zu", e->u.array.len,
                                a->u.array.len);
             yajl_val extra = a->u.array.values[n];
-            return diff_at(sub, "unexpected extra item %s%s%s",
-                           YAJL_IS_STRING(extra) ? "\"" : "",
+            return diff_at(sub, "unexpected extra item %s%s%s", YAJL_IS_STRING(extra) ? "\"" : "",
                            YAJL_IS_STRING(extra) ? extra->u.string : type_name(extra),
                            YAJL_IS_STRING(extra) ? "\"" : "");
         }

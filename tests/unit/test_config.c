@@ -10,22 +10,22 @@
 #include "internal.h"
 #include "support.h"
 
-#define GOOD                                                                                      \
-    "api_key: k\n"                                                                                \
-    "server_url: https://v6.example.org\n"                                                        \
-    "port: 443\n"                                                                                 \
-    "api_path: /api\n"                                                                            \
-    "task_dir: /tmp/t\n"                                                                          \
-    "databases:\n"                                                                                \
-    "  - {label: default, uri: 'postgresql://a/x', type: sql}\n"                                  \
-    "logging:\n"                                                                                  \
-    "  level: INFO\n"                                                                             \
-    "  use_console: true\n"                                                                       \
-    "  backup_count: 5\n"                                                                         \
-    "  max_size: 1024\n"                                                                          \
-    "  format: '%(message)s'\n"                                                                   \
-    "  datefmt: '%H:%M'\n"                                                                        \
-    "encryption:\n"                                                                               \
+#define GOOD                                                                                       \
+    "api_key: k\n"                                                                                 \
+    "server_url: https://v6.example.org\n"                                                         \
+    "port: 443\n"                                                                                  \
+    "api_path: /api\n"                                                                             \
+    "task_dir: /tmp/t\n"                                                                           \
+    "databases:\n"                                                                                 \
+    "  - {label: default, uri: 'postgresql://a/x', type: sql}\n"                                   \
+    "logging:\n"                                                                                   \
+    "  level: INFO\n"                                                                              \
+    "  use_console: true\n"                                                                        \
+    "  backup_count: 5\n"                                                                          \
+    "  max_size: 1024\n"                                                                           \
+    "  format: '%(message)s'\n"                                                                    \
+    "  datefmt: '%H:%M'\n"                                                                         \
+    "encryption:\n"                                                                                \
     "  enabled: false\n"
 
 static v6n_config *cfg;
@@ -60,8 +60,7 @@ static void load_fails(const char *text, int code, const char *key, const char *
         cr_expect_str_eq(e->key, key);
         cr_expect(strstr(e->message, key), "message lacks the key %s: %s", key, e->message);
     }
-    cr_expect(strstr(e->message, "/srv/v6/alpha.yaml"), "message lacks the file: %s",
-              e->message);
+    cr_expect(strstr(e->message, "/srv/v6/alpha.yaml"), "message lacks the file: %s", e->message);
     if (needle1)
         cr_expect(strstr(e->message, needle1), "message lacks '%s': %s", needle1, e->message);
     if (needle2)
@@ -135,8 +134,8 @@ static char *without(const char *key)
 
 Test(config, every_required_key)
 {
-    const char *keys[] = {"api_key", "server_url", "port", "task_dir",
-                          "databases", "api_path", "logging", "encryption"};
+    const char *keys[] = {"api_key",   "server_url", "port",    "task_dir",
+                          "databases", "api_path",   "logging", "encryption"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         load_fails(without(keys[i]), V6N_ECONFIG, keys[i], "required key is missing", NULL);
         fini();
@@ -165,8 +164,8 @@ Test(config, logging_level)
     load_fails(with_line("  level:", "  level: info"), V6N_ECONFIG, "logging.level", "'info'",
                "DEBUG, INFO, WARNING, ERROR, CRITICAL");
     fini();
-    load_fails(with_line("  level:", "  level: NOTSET"), V6N_ECONFIG, "logging.level",
-               "'NOTSET'", NULL);
+    load_fails(with_line("  level:", "  level: NOTSET"), V6N_ECONFIG, "logging.level", "'NOTSET'",
+               NULL);
 }
 
 Test(config, logging_counts)
@@ -174,8 +173,8 @@ Test(config, logging_counts)
     load_fails(with_line("  backup_count:", "  backup_count: 0"), V6N_ECONFIG,
                "logging.backup_count", "'0'", "greater than 0");
     fini();
-    load_fails(with_line("  max_size:", "  max_size: 16"), V6N_ECONFIG, "logging.max_size",
-               "'16'", "greater than 16");
+    load_fails(with_line("  max_size:", "  max_size: 16"), V6N_ECONFIG, "logging.max_size", "'16'",
+               "greater than 16");
     fini();
     load_fails(with_line("  max_size:", "  max_size: big"), V6N_ECONFIG, "logging.max_size",
                "'big'", NULL);
@@ -206,8 +205,8 @@ Test(config, encryption_enabled_must_be_a_real_boolean)
     load_fails(with_line("  enabled:", "  enabled: 1"), V6N_ECONFIG, "encryption.enabled", "'1'",
                NULL);
     fini();
-    load_fails(with_line("  enabled:", "  private_key: k.pem"), V6N_ECONFIG,
-               "encryption.enabled", "required key is missing", NULL);
+    load_fails(with_line("  enabled:", "  private_key: k.pem"), V6N_ECONFIG, "encryption.enabled",
+               "required key is missing", NULL);
     fini();
     load_fails(with_line("  enabled:", ""), V6N_ECONFIG, "encryption", "got null", NULL);
     fini();

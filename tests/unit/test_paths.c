@@ -20,7 +20,7 @@ Test(paths, normalize_like_os_path_normpath)
     expect_norm("a/../../b", "../b");
     expect_norm("", ".");
     expect_norm("./", ".");
-    expect_norm("//a", "//a");   /* POSIX keeps exactly two leading slashes */
+    expect_norm("//a", "//a"); /* POSIX keeps exactly two leading slashes */
     expect_norm("///a", "/a");
     expect_norm("/", "/");
 }
@@ -89,7 +89,8 @@ Test(paths, names_and_identifiers)
     cr_expect(v6n_is_identifier("_x9"));
     cr_expect(!v6n_is_identifier("9x"));
     cr_expect(!v6n_is_identifier("a-b"));
-    cr_expect(!v6n_is_identifier("stra\xc3\x9f" "e"));
+    cr_expect(!v6n_is_identifier("stra\xc3\x9f"
+                                 "e"));
     cr_expect(!v6n_is_identifier(""));
     cr_expect(v6n_is_node_name("my.node_1-a"));
     cr_expect(!v6n_is_node_name("my node"));

@@ -10,13 +10,13 @@
 #include "internal.h"
 #include "support.h"
 
-#define HEAD                                                                                      \
-    "api_key: k\n"                                                                                \
-    "server_url: %s\n"                                                                            \
-    "port: %s\n"                                                                                  \
-    "api_path: /api\n"                                                                            \
-    "task_dir: /tmp/t\n"                                                                          \
-    "logging: {level: INFO, use_console: true, backup_count: 5, max_size: 1024, format: x, "     \
+#define HEAD                                                                                       \
+    "api_key: k\n"                                                                                 \
+    "server_url: %s\n"                                                                             \
+    "port: %s\n"                                                                                   \
+    "api_path: /api\n"                                                                             \
+    "task_dir: /tmp/t\n"                                                                           \
+    "logging: {level: INFO, use_console: true, backup_count: 5, max_size: 1024, format: x, "       \
     "datefmt: y}\n"
 
 static char *dir;
@@ -77,7 +77,7 @@ static void load(const char *body)
     load_full("https://v6.example.org", "443", body);
 }
 
-#define SQL_DB "databases: [{label: default, uri: 'postgresql://a/x', type: sql}]\n"
+#define SQL_DB  "databases: [{label: default, uri: 'postgresql://a/x', type: sql}]\n"
 #define ENC_OFF "encryption: {enabled: false}\n"
 
 static void build_ok(void)
@@ -145,8 +145,7 @@ Test(spec, ssh_tunnel_key_file_missing)
 Test(spec, ssh_tunnel_hostname_cannot_escape)
 {
     touch("k.pem");
-    load(SQL_DB ENC_OFF
-         "ssh-tunnels: [{hostname: ../../etc/x, ssh: {identity: {key: k.pem}}}]\n");
+    load(SQL_DB ENC_OFF "ssh-tunnels: [{hostname: ../../etc/x, ssh: {identity: {key: k.pem}}}]\n");
     build_fails(V6N_ECONFIG, "ssh-tunnels[0].hostname", "../../etc/x");
 }
 
@@ -319,8 +318,7 @@ Test(spec, bad_options_are_einval)
 Test(spec, null_options_mean_defaults)
 {
     load(SQL_DB ENC_OFF);
-    cr_assert_eq(v6n_node_spec_build(&spec, cfg, NULL), V6N_OK, "%s",
-                 v6n_error_last()->message);
+    cr_assert_eq(v6n_node_spec_build(&spec, cfg, NULL), V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_str_eq(v6n_node_spec_container_name(spec), "vantage6-alpha-user");
     cr_expect(v6n_node_spec_auto_remove(spec));
 }

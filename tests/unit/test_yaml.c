@@ -81,17 +81,17 @@ Test(yaml, integers_of_yaml_1_1)
     cr_expect_str_eq(str_of("0"), "0");
     cr_expect_str_eq(str_of("-0"), "0");
     cr_expect_str_eq(str_of("+17"), "17");
-    cr_expect_str_eq(str_of("017"), "15");    /* octal */
-    cr_expect_str_eq(str_of("0_17"), "15");   /* octal with underscore */
-    cr_expect_str_eq(str_of("0x1F"), "31");   /* hex */
+    cr_expect_str_eq(str_of("017"), "15");  /* octal */
+    cr_expect_str_eq(str_of("0_17"), "15"); /* octal with underscore */
+    cr_expect_str_eq(str_of("0x1F"), "31"); /* hex */
     cr_expect_str_eq(str_of("-0x10"), "-16");
     cr_expect_str_eq(str_of("0b1010"), "10"); /* binary */
     cr_expect_str_eq(str_of("1_000"), "1000");
-    cr_expect_str_eq(str_of("1:30"), "90");   /* sexagesimal */
+    cr_expect_str_eq(str_of("1:30"), "90"); /* sexagesimal */
     cr_expect_str_eq(str_of("1:00:00"), "3600");
     cr_expect_str_eq(str_of("123456789012345678901234567890"), "123456789012345678901234567890");
     cr_expect_str_eq(str_of("0xFFFFFFFFFFFFFFFFFF"), "4722366482869645213695");
-    cr_expect_eq(type_of("08"), V6N_Y_STR); /* not octal, not decimal */
+    cr_expect_eq(type_of("08"), V6N_Y_STR);   /* not octal, not decimal */
     cr_expect_eq(type_of("0o17"), V6N_Y_STR); /* YAML 1.2 only */
     cr_expect_eq(type_of("1:60"), V6N_Y_STR);
     str_of("7601");
@@ -118,7 +118,7 @@ Test(yaml, floats_rendered_as_python_repr)
     cr_expect_str_eq(str_of("-.Inf"), "-inf");
     cr_expect_str_eq(str_of(".NaN"), "nan");
     cr_expect_str_eq(str_of("1:30.5"), "90.5");
-    cr_expect_eq(type_of("1e3"), V6N_Y_STR); /* PyYAML needs a dot */
+    cr_expect_eq(type_of("1e3"), V6N_Y_STR);   /* PyYAML needs a dot */
     cr_expect_eq(type_of("1.0e3"), V6N_Y_STR); /* ...and a signed exponent */
 }
 
@@ -225,8 +225,7 @@ Test(yaml, binary_garbage_is_refused)
     garbage[2] = 0x00;
     int rc = v6n_yaml_parse(&doc, (const char *)garbage, sizeof(garbage), "t.yaml");
     cr_expect_eq(rc, V6N_ECONFIG);
-    cr_expect(strstr(v6n_error_last()->message, "invalid YAML"), "%s",
-              v6n_error_last()->message);
+    cr_expect(strstr(v6n_error_last()->message, "invalid YAML"), "%s", v6n_error_last()->message);
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -240,15 +239,16 @@ Test(yaml, billion_laughs_costs_nothing)
 {
     /* Each level aliases the previous one ten times: 10^9 expanded strings.
      * Aliases are shared, so this parses as a small tree. */
-    const char *text = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
-                       "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-                       "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-                       "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-                       "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
-                       "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-                       "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
-                       "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
-                       "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
+    const char *text =
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+        "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+        "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+        "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+        "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+        "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+        "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const v6n_ynode *root = parse_ok(text);
