@@ -1,5 +1,4 @@
 /* v6node spec: the dry run. Build the node's container spec and print it. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,118 +55,6 @@ static const char SPEC_HELP[] =
     "Exit status: 0 on success, 1 when the config or an option is invalid (the\n"
     "message names the file, key and value), 2 for a bad command line.\n";
 
-enum {
-    OPT_SYSTEM = 256,
-    OPT_USER,
-    OPT_KEEP,
-    OPT_AUTO_REMOVE,
-    OPT_FORCE_DB_MOUNT,
-    OPT_MOUNT_SRC,
-    OPT_SERVER_VERSION,
-    OPT_DATA_DIR,
-    OPT_LOG_DIR,
-    OPT_DOCKER_SOCKET,
-    OPT_HOST_PATH,
-    OPT_WORKDIR,
-    OPT_PRETTY,
-};
-
-static const struct option SPEC_OPTIONS[] = {
-    {"name", required_argument, NULL, 'n'},
-    {"config", required_argument, NULL, 'c'},
-    {"system", no_argument, NULL, OPT_SYSTEM},
-    {"user", no_argument, NULL, OPT_USER},
-    {"image", required_argument, NULL, 'i'},
-    {"keep", no_argument, NULL, OPT_KEEP},
-    {"auto-remove", no_argument, NULL, OPT_AUTO_REMOVE},
-    {"force-db-mount", no_argument, NULL, OPT_FORCE_DB_MOUNT},
-    {"mount-src", required_argument, NULL, OPT_MOUNT_SRC},
-    {"server-version", required_argument, NULL, OPT_SERVER_VERSION},
-    {"data-dir", required_argument, NULL, OPT_DATA_DIR},
-    {"log-dir", required_argument, NULL, OPT_LOG_DIR},
-    {"docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET},
-    {"host-path", required_argument, NULL, OPT_HOST_PATH},
-    {"workdir", required_argument, NULL, OPT_WORKDIR},
-    {"pretty", no_argument, NULL, OPT_PRETTY},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
-/* Returns -1 to go on, else the exit status. */
-static int parse(int argc, char **argv, cli_node_args *a)
-{
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":n:c:i:h", SPEC_OPTIONS, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            a->name = optarg;
-            break;
-        case 'c':
-            a->config = optarg;
-            break;
-        case 'i':
-            a->opts.image = optarg;
-            break;
-        case OPT_SYSTEM:
-            a->opts.scope = V6N_SCOPE_SYSTEM;
-            break;
-        case OPT_USER:
-            a->opts.scope = V6N_SCOPE_USER;
-            break;
-        case OPT_KEEP:
-            a->opts.keep = 1;
-            break;
-        case OPT_AUTO_REMOVE:
-            a->opts.keep = 0;
-            break;
-        case OPT_FORCE_DB_MOUNT:
-            a->opts.force_db_mount = 1;
-            break;
-        case OPT_MOUNT_SRC:
-            a->opts.mount_src = optarg;
-            break;
-        case OPT_SERVER_VERSION:
-            a->opts.server_version = optarg;
-            break;
-        case OPT_DATA_DIR:
-            a->opts.data_dir = optarg;
-            break;
-        case OPT_LOG_DIR:
-            a->opts.log_dir = optarg;
-            break;
-        case OPT_DOCKER_SOCKET:
-            a->opts.docker_socket = optarg;
-            break;
-        case OPT_HOST_PATH:
-            if (cli_add_path_map(a, optarg) != 0)
-                return cli_usage_error("spec", "--host-path wants LOCAL=HOST (got '%s')", optarg);
-            break;
-        case OPT_WORKDIR:
-            a->opts.working_dir = optarg;
-            break;
-        case OPT_PRETTY:
-            a->pretty = true;
-            break;
-        case 'h':
-            fputs(SPEC_HELP, stdout);
-            return EXIT_OK;
-        case ':':
-            return cli_usage_error("spec", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error("spec", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("spec", "unexpected argument '%s'", argv[optind]);
-    if (a->name && a->config)
-        return cli_usage_error("spec", "give either -n NAME or -c PATH, not both");
-    if (!a->name && !a->config)
-        return cli_usage_error("spec", "which node? Give -n NAME or -c PATH");
-    return -1;
-}
-
 /* Re-indent compact JSON for people: two spaces, one value per line. */
 static void print_pretty(const char *json)
 {
@@ -207,9 +94,7 @@ static void print_pretty(const char *json)
 int cmd_spec(int argc, char **argv)
 {
     cli_node_args a = {0};
-    v6n_start_options_init(&a.opts, V6N_START_OPTIONS_VERSION);
-    cli_options_from_env(&a.opts);
-    int status = parse(argc, argv, &a);
+    int status = cli_parse_node_args(argc, argv, &a, "spec", SPEC_HELP, CLI_ARGS_PRETTY);
     if (status >= 0) {
         cli_node_args_free(&a);
         return status;

@@ -16,6 +16,22 @@ int cli_fail(const char *what)
     return EXIT_FAILURE_;
 }
 
+int cli_exit_status(int code)
+{
+    switch (code) {
+    case V6N_OK:
+        return EXIT_OK;
+    case V6N_ENOTFOUND:
+        return EXIT_NOTFOUND;
+    case V6N_ECONFLICT:
+        return EXIT_CONFLICT;
+    case V6N_EUNAVAILABLE:
+        return EXIT_UNAVAILABLE;
+    default:
+        return EXIT_FAILURE_;
+    }
+}
+
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;

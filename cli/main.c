@@ -13,6 +13,7 @@ static const char MAIN_HELP[] =
     "\n"
     "Commands:\n"
     "  spec       print a node's container spec (a dry run: no engine, no server)\n"
+    "  start      start a node on the Docker engine\n"
     "\n"
     "Run 'v6node COMMAND --help' for the options of a command.\n"
     "\n"
@@ -27,6 +28,7 @@ typedef struct command {
 
 static const command COMMANDS[] = {
     {"spec", cmd_spec},
+    {"start", cmd_start},
 };
 
 int main(int argc, char **argv)

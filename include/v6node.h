@@ -69,6 +69,9 @@ typedef enum v6n_error_code {
     V6N_EIO = -6,       /* reading a file or talking to a socket failed */
     V6N_ENOMEM = -7,    /* out of memory */
     V6N_EINVAL = -8,    /* a caller passed an invalid argument (NULL, bad enum...) */
+    V6N_EUNAVAILABLE = -9, /* the Docker engine (or the vantage6 server) could not be
+                              reached, or did not answer in time */
+    V6N_ECANCELLED = -10,  /* a callback asked to stop */
 } v6n_error_code;
 
 /*
@@ -163,6 +166,37 @@ V6N_EXTERN(const char *) v6n_config_database_uri(const v6n_config *config, size_
 V6N_EXTERN(const char *) v6n_config_database_type(const v6n_config *config, size_t i);
 
 /* ------------------------------------------------------------------------ */
+/* Events: what a long operation is doing                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum v6n_event_kind {
+    V6N_EVENT_IMAGE = 0,         /* the image was chosen: image, message = the rule */
+    V6N_EVENT_PULL_START = 1,    /* pulling `image` begins */
+    V6N_EVENT_PULL_PROGRESS = 2, /* a progress line: id = layer, message = status,
+                                    current/total in bytes when known (else 0) */
+    V6N_EVENT_PULL_DONE = 3,     /* the pull finished */
+    V6N_EVENT_WARNING = 4,       /* something the user should know; message */
+    V6N_EVENT_VOLUME = 5,        /* a volume is ready: id = name, current = 1 if created */
+    V6N_EVENT_REMOVED = 6,       /* a stale stopped container was removed: id */
+    V6N_EVENT_CREATED = 7,       /* the container was created: id */
+    V6N_EVENT_STARTED = 8,       /* the container was started: id */
+} v6n_event_kind;
+
+/* An event. Every pointer is valid only during the callback. */
+typedef struct v6n_event {
+    v6n_event_kind kind;
+    const char *message; /* never NULL */
+    const char *id;      /* never NULL ("" when not applicable) */
+    const char *image;   /* never NULL */
+    long long current;
+    long long total;
+} v6n_event;
+
+/* Called for each event. Return 0 to go on, non-zero to cancel the operation
+ * (which then fails with V6N_ECANCELLED and undoes what it made). */
+typedef int (*v6n_event_cb)(const v6n_event *event, void *payload);
+
+/* ------------------------------------------------------------------------ */
 /* Start options                                                             */
 /* ------------------------------------------------------------------------ */
 
@@ -216,6 +250,11 @@ typedef struct v6n_start_options {
 
     const char *working_dir; /* relative database uris and mount_src are resolved
                                 against this; default the current directory */
+
+    long server_timeout_ms; /* per attempt of the server-version request; default 3000 */
+    int server_attempts;    /* attempts of the server-version request; default 3 */
+    v6n_event_cb on_event;  /* progress of v6n_node_start (NULL: none) */
+    void *payload;          /* passed to on_event */
 } v6n_start_options;
 
 #define V6N_START_OPTIONS_VERSION 1
@@ -325,6 +364,156 @@ V6N_EXTERN(const char *) v6n_node_spec_config_dir(const v6n_node_spec *spec);
 
 /* The URL the server-version image rule asks: <server_url>:<port><api_path>/version. */
 V6N_EXTERN(const char *) v6n_node_spec_server_version_url(const v6n_node_spec *spec);
+
+/* ------------------------------------------------------------------------ */
+/* The Docker engine                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* A connection to one Docker engine. Use from one thread at a time. */
+typedef struct v6n_client v6n_client;
+
+typedef struct v6n_engine_options {
+    unsigned int version;
+    /* "unix:///path/docker.sock" or "tcp://host:port" (also "http://", "https://").
+     * NULL: unix:///var/run/docker.sock */
+    const char *host;
+    int tls;              /* talk TLS to a tcp host (https) */
+    int tls_verify;       /* verify the engine's certificate against ca.pem */
+    const char *cert_path; /* folder with ca.pem, cert.pem, key.pem */
+    const char *api_version; /* pin the API version ("1.41"); NULL: negotiate */
+    long connect_timeout_ms; /* default 5000 */
+    long request_timeout_ms; /* ordinary requests; default 60000. Streams (pull,
+                                logs) have none. */
+} v6n_engine_options;
+
+#define V6N_ENGINE_OPTIONS_VERSION 1
+#define V6N_ENGINE_OPTIONS_INIT {.version = V6N_ENGINE_OPTIONS_VERSION}
+
+/*
+ * A client for the engine `opts` describes (NULL: all defaults). Does not
+ * connect yet: the first request negotiates the API version from /_ping.
+ * Errors: V6N_EINVAL (bad host or options), V6N_ENOMEM. Free with
+ * v6n_client_free().
+ */
+V6N_EXTERN(int) v6n_client_new(v6n_client **out, const v6n_engine_options *opts);
+
+/*
+ * A client configured as the docker CLI and docker-py do from the environment:
+ * DOCKER_HOST (default unix:///var/run/docker.sock), DOCKER_TLS_VERIFY,
+ * DOCKER_CERT_PATH (default ~/.docker when TLS is on) and DOCKER_API_VERSION.
+ */
+V6N_EXTERN(int) v6n_client_from_env(v6n_client **out);
+
+V6N_EXTERN(void) v6n_client_free(v6n_client *client);
+
+/* Ask the engine for /_ping and negotiate the API version.
+ * Errors: V6N_EUNAVAILABLE (no engine there; the message names the socket or
+ * address), V6N_EENGINE. */
+V6N_EXTERN(int) v6n_client_ping(v6n_client *client);
+
+/* The engine address, e.g. "unix:///var/run/docker.sock". Owned by `client`. */
+V6N_EXTERN(const char *) v6n_client_host(const v6n_client *client);
+/* The API version in use ("1.41"), or NULL before the first request. */
+V6N_EXTERN(const char *) v6n_client_api_version(const v6n_client *client);
+/* The number of HTTP requests this client has sent (for tests and benchmarks). */
+V6N_EXTERN(unsigned long) v6n_client_request_count(const v6n_client *client);
+
+/* ------------------------------------------------------------------------ */
+/* Images                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Pull `image` ("repo[:tag]" or "repo@digest"; no tag means "latest", never all
+ * tags). Progress goes to `on_event` (may be NULL). An error reported inside
+ * the engine's 200 progress stream fails the pull.
+ * Errors: V6N_ENOTFOUND (no such image or tag), V6N_EENGINE (the engine or the
+ * registry refused, with the engine's message), V6N_EUNAVAILABLE,
+ * V6N_ECANCELLED.
+ */
+V6N_EXTERN(int) v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
+                               void *payload);
+
+/* Is `image` present on the engine? Sets *out to 1 or 0. */
+V6N_EXTERN(int) v6n_image_exists(int *out, v6n_client *client, const char *image);
+
+/*
+ * Ask the vantage6 server at `url` (v6n_node_spec_server_version_url()) for its
+ * version: GET, no credentials, `attempts` tries of at most `timeout_ms` each
+ * (0: 3 tries of 3000 ms). On success `*out` is the version ("4.13.2"), freed
+ * with v6n_free(). Errors: V6N_EUNAVAILABLE, V6N_EENGINE (an unexpected
+ * answer; http_status set).
+ */
+V6N_EXTERN(int) v6n_server_version_get(char **out, const char *url, long timeout_ms,
+                                       int attempts);
+
+/* ------------------------------------------------------------------------ */
+/* Starting a node                                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Create the node's four volumes (data, vpn, ssh, squid) if they do not exist
+ * yet. Idempotent. Errors: V6N_EENGINE, V6N_EUNAVAILABLE.
+ */
+V6N_EXTERN(int) v6n_volumes_ensure(v6n_client *client, const v6n_node_spec *spec);
+
+/*
+ * Start the node described by `spec` on the engine, as `v6 node start` does:
+ *  1. the engine answers (API version negotiated);
+ *  2. a running container of exactly the node's name: V6N_ECONFLICT
+ *     "node NAME is already running";
+ *  3. the data and log folders are created (mkdir -p);
+ *  4. the image: when the spec's image came from the default rule and the
+ *     options allow it, the server's version is asked and the image becomes
+ *     node:<major.minor> (the spec is updated: read v6n_node_spec_image() and
+ *     v6n_node_spec_image_rule() afterwards); then the pull policy of `opts`;
+ *  5. the four volumes (v6n_volumes_ensure);
+ *  6. a stopped container of exactly that name is removed (another container
+ *     whose name merely contains it is never touched);
+ *  7. the container is created and started.
+ * If a step after 4 fails, what this call created (container, volumes) is
+ * removed again; volumes the node already had stay.
+ * `opts` gives the pull policy, the server-version lookup and the event
+ * callback (NULL: defaults). On success `*out_id` is the container id, freed
+ * with v6n_free().
+ * Errors: V6N_EUNAVAILABLE, V6N_ECONFLICT, V6N_ENOTFOUND (image), V6N_EENGINE
+ * (with the engine's message and HTTP status), V6N_EIO (folders),
+ * V6N_ECANCELLED.
+ */
+V6N_EXTERN(int) v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
+                               const v6n_start_options *opts);
+
+/* ------------------------------------------------------------------------ */
+/* Logs                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Receives log output. `stream` is 0 for a TTY container's merged output (a
+ * node runs with a TTY, so this is the usual case), 1 for stdout and 2 for
+ * stderr of a container without a TTY. While a followed stream is quiet it is
+ * called with (NULL, 0, 0) about once a second. Return 0 to go on, non-zero to
+ * stop the stream (v6n_container_logs then returns V6N_OK).
+ */
+typedef int (*v6n_log_cb)(const char *data, size_t len, int stream, void *payload);
+
+typedef struct v6n_logs_options {
+    unsigned int version;
+    long tail;       /* the last `tail` lines; -1 (the default) for all */
+    int follow;      /* keep streaming until the container stops or on_data stops it */
+    int timestamps;  /* prefix each line with the engine's RFC 3339 timestamp */
+    v6n_log_cb on_data; /* required */
+    void *payload;
+} v6n_logs_options;
+
+#define V6N_LOGS_OPTIONS_VERSION 1
+#define V6N_LOGS_OPTIONS_INIT {.version = V6N_LOGS_OPTIONS_VERSION, .tail = -1}
+
+/*
+ * Stream the logs of container `name_or_id` (e.g. v6n_node_spec_container_name())
+ * to opts->on_data. Raw (TTY) and multiplexed streams are both handled.
+ * Errors: V6N_ENOTFOUND (no such container), V6N_EENGINE, V6N_EUNAVAILABLE.
+ */
+V6N_EXTERN(int) v6n_container_logs(v6n_client *client, const char *name_or_id,
+                                   const v6n_logs_options *opts);
 
 #ifdef __cplusplus
 }

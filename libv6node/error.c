@@ -54,6 +54,25 @@ int v6n_err_nomem(void)
     return v6n_err(V6N_ENOMEM, NULL, "out of memory");
 }
 
+void v6n_err_save(v6n_err_snapshot *s)
+{
+    s->code = slot.pub.code;
+    s->http_status = slot.pub.http_status;
+    snprintf(s->message, sizeof(s->message), "%s", slot.pub.message);
+    snprintf(s->key, sizeof(s->key), "%s", slot.pub.key);
+}
+
+int v6n_err_restore(const v6n_err_snapshot *s)
+{
+    snprintf(slot.message, sizeof(slot.message), "%s", s->message);
+    snprintf(slot.key, sizeof(slot.key), "%s", s->key);
+    slot.pub.code = s->code;
+    slot.pub.http_status = s->http_status;
+    slot.pub.message = slot.message;
+    slot.pub.key = slot.key;
+    return s->code;
+}
+
 const v6n_error *v6n_error_last(void)
 {
     return &slot.pub;

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "v6node.h"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -21,6 +23,18 @@ int v6n_err(int code, const char *key, const char *fmt, ...) V6N_PRINTF(3, 4);
 int v6n_err_http(int code, int http_status, const char *fmt, ...) V6N_PRINTF(3, 4);
 /* Shorthand for an allocation failure. */
 int v6n_err_nomem(void);
+
+/* A copy of the current error, so clean-up work that may fail cannot overwrite
+ * the error the caller must see. */
+typedef struct v6n_err_snapshot {
+    int code;
+    int http_status;
+    char message[2048];
+    char key[256];
+} v6n_err_snapshot;
+void v6n_err_save(v6n_err_snapshot *s);
+/* Restore the saved error and return its code. */
+int v6n_err_restore(const v6n_err_snapshot *s);
 
 /* ---- growable string (util.c) -------------------------------------------- */
 
@@ -220,6 +234,76 @@ int v6n_spec_add_mounts(v6n_spec_ctx *ctx);
 char *v6n_spec_host_path(const v6n_spec_ctx *ctx, const char *local);
 /* Resolve a path from the config or options against the working directory. */
 char *v6n_spec_local_path(const v6n_spec_ctx *ctx, const char *path);
+
+/* ---- the engine (engine.c) --------------------------------------------------- */
+
+typedef struct v6n_http_response {
+    long status;              /* 0 until the status line arrived */
+    v6n_buf body;             /* the body (for streams: only when status >= 300) */
+    char content_type[128];
+    char api_version[32];     /* the Api-Version header */
+} v6n_http_response;
+
+/* Called with each piece of a streamed 2xx body, and with (NULL, 0) about once a
+ * second while nothing arrives. Non-zero stops the transfer (V6N_ECANCELLED). */
+typedef int (*v6n_data_cb)(const char *data, size_t len, void *payload);
+
+typedef struct v6n_request {
+    const char *method; /* "GET", "POST", "DELETE", "HEAD" */
+    const char *path;   /* "/containers/x/json?all=1": escaped, without "/vX.Y" */
+    const char *body;   /* JSON, or NULL */
+    bool unversioned;   /* send the path without the version prefix */
+    bool stream;        /* no total timeout; 2xx data goes to on_data */
+    long timeout_ms;    /* 0: the client's request timeout */
+    v6n_data_cb on_data;
+    void *payload;
+    const char *step;   /* what this request does, for messages: "inspect container x" */
+} v6n_request;
+
+/* Send a request (negotiating the API version first when needed). Returns
+ * V6N_OK whenever an HTTP answer arrived, whatever its status; transport
+ * failures are V6N_EUNAVAILABLE (cannot connect, timed out), V6N_EENGINE (the
+ * answer broke off) or V6N_ECANCELLED. `resp` must be freed in every case. */
+int v6n_engine_do(v6n_client *c, const v6n_request *req, v6n_http_response *resp);
+void v6n_http_response_free(v6n_http_response *r);
+/* Record the error an unexpected HTTP answer means and return its code:
+ * 404 V6N_ENOTFOUND, 409 V6N_ECONFLICT, else V6N_EENGINE; the message is
+ * "<step>: <the engine's message> (HTTP <status>)". */
+int v6n_engine_error(const v6n_request *req, const v6n_http_response *resp);
+/* Percent-escape a query value or path segment. NULL on OOM. */
+char *v6n_escape(const char *s);
+/* curl_global_init, once per process (thread-safe). */
+int v6n_curl_global_init(void);
+/* Ensure the API version is negotiated. */
+int v6n_engine_negotiate(v6n_client *c);
+/* Report an event to `cb` (NULL: nothing). Returns the callback's verdict. */
+int v6n_emit(v6n_event_cb cb, void *payload, v6n_event_kind kind, const char *message,
+             const char *id, const char *image, long long current, long long total);
+
+/* ---- volumes (volumes.c) --------------------------------------------------------- */
+
+/* Ensure the spec's volumes; created[i] tells which ones this call made. */
+int v6n_volumes_ensure_tracked(v6n_client *c, const v6n_node_spec *spec,
+                               bool created[V6N_VOLUME_COUNT], v6n_event_cb cb, void *payload);
+int v6n_volume_remove(v6n_client *c, const char *name);
+/* The escaped query value of {"key": [values...]}. NULL on OOM. */
+char *v6n_json_filters(const char *key, const char *const *values, size_t n);
+
+/* ---- containers (node.c) ----------------------------------------------------- */
+
+/* GET /containers/<name or id>/json: V6N_ENOTFOUND when there is none. */
+int v6n_container_inspect(yajl_val *out, v6n_client *c, const char *name_or_id);
+/* DELETE with force; a container already gone (or going) is success. */
+int v6n_container_remove(v6n_client *c, const char *name_or_id);
+
+/* ---- JSON helpers (json.c) ----------------------------------------------------- */
+
+/* Parse a JSON answer; on failure records V6N_EENGINE naming `step`. */
+int v6n_json_parse(yajl_val *out, const char *text, const char *step);
+/* The value at a "/"-free path of object keys, e.g. {"State", "Running", NULL}. */
+yajl_val v6n_json_get(yajl_val v, const char *const *path);
+const char *v6n_json_string(yajl_val v, const char *key);
+bool v6n_json_bool(yajl_val v, const char *key);
 
 /* ---- JSON (spec_json.c) ---------------------------------------------------- */
 

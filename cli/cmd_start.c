@@ -1,0 +1,252 @@
+/* v6node start: start a node as `v6 node start` does, saying what it does. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char START_HELP[] =
+    "Usage: v6node start [-n NAME | -c PATH] [--system | --user] [-i IMAGE]\n"
+    "                    [--keep | --auto-remove] [--force-db-mount] [--mount-src DIR]\n"
+    "                    [--attach | --detach] [--pull POLICY] [more options]\n"
+    "\n"
+    "Start a vantage6 node on the Docker engine, exactly as `v6 node start` builds it:\n"
+    "check that it is not running, create its data and log folders, choose and pull\n"
+    "the image, create its four volumes, replace a stopped container of the same name,\n"
+    "then create and start the container. If a step fails, what was created is removed.\n"
+    "Progress goes to stderr; the container id is printed on stdout.\n"
+    "\n"
+    "Node selection (as `v6 node start`):\n"
+    "  -n, --name NAME        the node whose config is NAME.yaml (or .yml) in the scope's\n"
+    "                         config folder, else in the current directory\n"
+    "  -c, --config PATH      the node config file; the node name is its stem\n"
+    "      --system           system scope (/etc/vantage6/node, container NAME-system)\n"
+    "      --user             user scope (the default)\n"
+    "\n"
+    "Start options (as `v6 node start`):\n"
+    "  -i, --image IMAGE      node image; overrides images.node and the server version\n"
+    "      --keep             keep the container when the node stops (no auto-remove)\n"
+    "      --auto-remove      remove the container when it stops (the default)\n"
+    "      --force-db-mount   mount every database uri that is a path, even if missing\n"
+    "      --mount-src DIR    mount DIR (vantage6 sources) at /vantage6 in the node\n"
+    "      --attach           after starting, show the node's output until Ctrl-C\n"
+    "      --detach           return once the node runs (the default)\n"
+    "\n"
+    "More options (libv6node):\n"
+    "      --pull POLICY      how to get the image: default (as `v6 node start`: pull,\n"
+    "                         fall back to a local copy except for the default image),\n"
+    "                         missing (pull only when absent), always, never\n"
+    "      --server-version V use V as the server's version instead of asking it\n"
+    "      --no-server-version  never ask the server which version it runs\n"
+    "      --data-dir DIR     the node's data folder (overrides directories.data)\n"
+    "      --log-dir DIR      the node's log folder (overrides directories.log)\n"
+    "      --docker-socket P  host path bound at /var/run/docker.sock\n"
+    "      --host-path L=H    paths under L here are H on the engine's host (repeatable)\n"
+    "      --workdir DIR      resolve relative database uris and --mount-src against DIR\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Environment:\n"
+    "  DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION   the engine\n"
+    "  DATA_VOLUME_NAME, VPN_VOLUME_NAME, SSH_TUNNEL_VOLUME_NAME, SSH_SQUID_VOLUME_NAME,\n"
+    "  PRIVATE_KEY              as `v6 node start` (empty values are ignored)\n"
+    "\n"
+    "Exit status: 0 started; 1 invalid config or option, or the engine refused;\n"
+    "2 bad command line; 3 image not found; 4 the node is already running;\n"
+    "5 the engine (or server) could not be reached.\n";
+
+/* ---- progress ------------------------------------------------------------- */
+
+#define MAX_LAYERS 128
+
+typedef struct progress {
+    bool tty;
+    char ids[MAX_LAYERS][80];
+    long long current[MAX_LAYERS], total[MAX_LAYERS];
+    size_t n;
+    bool bar_shown;
+} progress;
+
+static size_t layer_slot(progress *p, const char *id)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->ids[i], id) == 0)
+            return i;
+    if (p->n == MAX_LAYERS)
+        return MAX_LAYERS - 1;
+    snprintf(p->ids[p->n], sizeof(p->ids[0]), "%s", id);
+    p->current[p->n] = p->total[p->n] = 0;
+    return p->n++;
+}
+
+static void draw_bar(progress *p, const char *image)
+{
+    long long cur = 0, tot = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        cur += p->current[i];
+        tot += p->total[i];
+    }
+    int width = 30, filled = tot > 0 ? (int)(width * cur / tot) : 0;
+    char bar[64];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[width] = '\0';
+    fprintf(stderr, "\rpulling %s [%s] %3d%% %.1f/%.1f MB ", image, bar,
+            tot > 0 ? (int)(100 * cur / tot) : 0, (double)cur / 1e6, (double)tot / 1e6);
+    p->bar_shown = true;
+}
+
+static void end_bar(progress *p)
+{
+    if (p->bar_shown)
+        fputc('\n', stderr);
+    p->bar_shown = false;
+}
+
+static int on_event(const v6n_event *e, void *payload)
+{
+    progress *p = payload;
+    switch (e->kind) {
+    case V6N_EVENT_IMAGE:
+        fprintf(stderr, "v6node: image %s (chosen by %s)\n", e->image, e->message);
+        break;
+    case V6N_EVENT_PULL_START:
+        fprintf(stderr, "v6node: pulling %s\n", e->image);
+        break;
+    case V6N_EVENT_PULL_PROGRESS:
+        if (p->tty && e->id[0] && e->total > 0) {
+            size_t i = layer_slot(p, e->id);
+            p->current[i] = e->current;
+            p->total[i] = e->total;
+            draw_bar(p, e->image);
+        } else if (!p->tty && e->current == 0) {
+            fprintf(stderr, "  %s%s%s\n", e->id, e->id[0] ? ": " : "", e->message);
+        }
+        break;
+    case V6N_EVENT_PULL_DONE:
+        end_bar(p);
+        fprintf(stderr, "v6node: pulled %s\n", e->image);
+        break;
+    case V6N_EVENT_WARNING:
+        end_bar(p);
+        fprintf(stderr, "v6node: warning: %s\n", e->message);
+        break;
+    case V6N_EVENT_VOLUME:
+        fprintf(stderr, "v6node: volume %s (%s)\n", e->id, e->message);
+        break;
+    case V6N_EVENT_REMOVED:
+        fprintf(stderr, "v6node: removed the node's stopped container %.12s\n", e->id);
+        break;
+    case V6N_EVENT_CREATED:
+        fprintf(stderr, "v6node: created container %.12s\n", e->id);
+        break;
+    case V6N_EVENT_STARTED:
+        break;
+    }
+    return 0;
+}
+
+/* ---- --attach --------------------------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static int print_logs(const char *data, size_t len, int stream, void *payload)
+{
+    (void)payload;
+    if (interrupted)
+        return 1;
+    if (data && len) {
+        FILE *out = stream == 2 ? stderr : stdout;
+        fwrite(data, 1, len, out);
+        fflush(out);
+    }
+    return 0;
+}
+
+int cli_follow_logs(v6n_client *client, const char *container, const char *node_name)
+{
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    interrupted = 0;
+    v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
+    lo.follow = 1;
+    lo.on_data = print_logs;
+    int rc = v6n_container_logs(client, container, &lo);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc)
+        return cli_fail(NULL);
+    if (interrupted)
+        fprintf(stderr,
+                "\nv6node: stopped showing the logs. Node %s is still running; stop it with "
+                "'v6node stop -n %s'.\n",
+                node_name, node_name);
+    else
+        fprintf(stderr, "v6node: the container of node %s has stopped.\n", node_name);
+    return EXIT_OK;
+}
+
+int cmd_start(int argc, char **argv)
+{
+    cli_node_args a = {0};
+    int status = cli_parse_node_args(argc, argv, &a, "start", START_HELP, CLI_ARGS_ENGINE);
+    if (status >= 0) {
+        cli_node_args_free(&a);
+        return status;
+    }
+    progress p = {0};
+    p.tty = isatty(STDERR_FILENO);
+    a.opts.on_event = on_event;
+    a.opts.payload = &p;
+
+    v6n_config *config = NULL;
+    v6n_node_spec *spec = NULL;
+    v6n_client *client = NULL;
+    char *id = NULL;
+    if (cli_load_config(&a, &config) != V6N_OK || v6n_node_spec_build(&spec, config, &a.opts)) {
+        status = cli_fail(NULL);
+        goto cleanup;
+    }
+    if (v6n_client_from_env(&client)) {
+        status = cli_fail(NULL);
+        goto cleanup;
+    }
+    fprintf(stderr, "v6node: starting node %s (%s scope) from %s on %s\n",
+            v6n_node_spec_node_name(spec), v6n_scope_name(a.opts.scope), v6n_config_path(config),
+            v6n_client_host(client));
+    if (v6n_node_start(&id, client, spec, &a.opts)) {
+        end_bar(&p);
+        status = cli_exit_status(v6n_error_last()->code);
+        cli_fail(NULL);
+        goto cleanup;
+    }
+    fprintf(stderr, "v6node: node %s is running in container %s\n", v6n_node_spec_node_name(spec),
+            v6n_node_spec_container_name(spec));
+    printf("%s\n", id);
+    fflush(stdout);
+    status = EXIT_OK;
+    if (a.attach)
+        status = cli_follow_logs(client, v6n_node_spec_container_name(spec),
+                                 v6n_node_spec_node_name(spec));
+    else
+        fprintf(stderr, "v6node: see its output with 'v6node logs -n %s'\n",
+                v6n_node_spec_node_name(spec));
+
+cleanup:
+    v6n_free(id);
+    v6n_client_free(client);
+    v6n_node_spec_free(spec);
+    v6n_config_free(config);
+    cli_node_args_free(&a);
+    return status;
+}

@@ -1,0 +1,266 @@
+/* Images: pulling (always with a tag, errors inside the 200 progress stream
+ * detected), presence checks, and asking the vantage6 server for its version
+ * (contract section 5). */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+/* docker-py's parse_repository_tag: "repo@digest", "repo:tag" (a ':' after the
+ * last '/'), else no tag, which becomes "latest". */
+static int split_image(const char *image, char **repo, char **tag)
+{
+    const char *at = strrchr(image, '@');
+    const char *colon = strrchr(image, ':');
+    if (at) {
+        *repo = v6n_strndup(image, (size_t)(at - image));
+        *tag = v6n_strdup(at + 1);
+    } else if (colon && !strchr(colon + 1, '/')) {
+        *repo = v6n_strndup(image, (size_t)(colon - image));
+        *tag = v6n_strdup(colon + 1);
+    } else {
+        *repo = v6n_strdup(image);
+        *tag = v6n_strdup("latest");
+    }
+    return (*repo && *tag) ? V6N_OK : v6n_err_nomem();
+}
+
+/* An image name in a URL path: slashes and ':' / '@' stay, the rest is escaped. */
+static char *image_path(const char *image)
+{
+    v6n_buf b = V6N_BUF_INIT;
+    int rc = V6N_OK;
+    for (const unsigned char *p = (const unsigned char *)image; !rc && *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-_./:@+", *p))
+            rc = v6n_buf_putc(&b, (char)*p);
+        else
+            rc = v6n_buf_printf(&b, "%%%02X", *p);
+    }
+    if (rc) {
+        v6n_buf_free(&b);
+        return NULL;
+    }
+    return v6n_buf_detach(&b);
+}
+
+int v6n_image_exists(int *out, v6n_client *client, const char *image)
+{
+    if (!out || !client || v6n_str_empty(image))
+        return v6n_err(V6N_EINVAL, NULL, "v6n_image_exists: out, client and image are required");
+    *out = 0;
+    char *name = image_path(image);
+    char *path = name ? v6n_asprintf("/images/%s/json", name) : NULL;
+    char *step = v6n_asprintf("look for image %s", image);
+    free(name);
+    if (!path || !step) {
+        free(path);
+        free(step);
+        return v6n_err_nomem();
+    }
+    v6n_request req = {.method = "GET", .path = path, .step = step};
+    v6n_http_response resp;
+    int rc = v6n_engine_do(client, &req, &resp);
+    if (!rc && resp.status == 200)
+        *out = 1;
+    else if (!rc && resp.status != 404)
+        rc = v6n_engine_error(&req, &resp);
+    v6n_http_response_free(&resp);
+    free(path);
+    free(step);
+    return rc;
+}
+
+/* ---- the pull progress stream ---------------------------------------------- */
+
+typedef struct pull_state {
+    const char *image;
+    v6n_event_cb on_event;
+    void *payload;
+    v6n_buf line;      /* a partial NDJSON line carried between chunks */
+    char error[1024];  /* the first error reported in the stream */
+    int parse_failures;
+} pull_state;
+
+static int pull_line(pull_state *st, const char *line, size_t len)
+{
+    while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+        len--;
+    if (len == 0)
+        return 0;
+    char *text = v6n_strndup(line, len);
+    if (!text)
+        return -1;
+    yajl_val v = yajl_tree_parse(text, NULL, 0);
+    free(text);
+    if (!v) {
+        st->parse_failures++;
+        return 0;
+    }
+    int verdict = 0;
+    const char *err = v6n_json_string(v, "error");
+    if (err) {
+        if (!st->error[0])
+            snprintf(st->error, sizeof(st->error), "%s", err);
+    } else {
+        const char *status = v6n_json_string(v, "status");
+        const char *id = v6n_json_string(v, "id");
+        const char *cur_path[] = {"progressDetail", "current", NULL};
+        const char *tot_path[] = {"progressDetail", "total", NULL};
+        yajl_val cur = v6n_json_get(v, cur_path), tot = v6n_json_get(v, tot_path);
+        verdict = v6n_emit(st->on_event, st->payload, V6N_EVENT_PULL_PROGRESS, status, id,
+                           st->image, cur && YAJL_IS_INTEGER(cur) ? YAJL_GET_INTEGER(cur) : 0,
+                           tot && YAJL_IS_INTEGER(tot) ? YAJL_GET_INTEGER(tot) : 0);
+    }
+    yajl_tree_free(v);
+    return verdict;
+}
+
+static int on_pull_data(const char *data, size_t len, void *payload)
+{
+    pull_state *st = payload;
+    if (!data)
+        return 0; /* heartbeat: pulls are only cancelled through events */
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] != '\n') {
+            if (v6n_buf_putc(&st->line, data[i]))
+                return -1;
+            continue;
+        }
+        int verdict = pull_line(st, st->line.ptr ? st->line.ptr : "", st->line.len);
+        v6n_buf_clear(&st->line);
+        if (verdict)
+            return verdict;
+    }
+    return 0;
+}
+
+int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event, void *payload)
+{
+    if (!client || v6n_str_empty(image))
+        return v6n_err(V6N_EINVAL, NULL, "v6n_image_pull: client and image are required");
+    char *repo = NULL, *tag = NULL, *erepo = NULL, *etag = NULL, *path = NULL, *step = NULL;
+    int rc = split_image(image, &repo, &tag);
+    if (!rc) {
+        erepo = v6n_escape(repo);
+        etag = v6n_escape(tag);
+        path = (erepo && etag) ? v6n_asprintf("/images/create?fromImage=%s&tag=%s", erepo, etag)
+                               : NULL;
+        step = v6n_asprintf("pull image %s", image);
+        if (!path || !step)
+            rc = v6n_err_nomem();
+    }
+    pull_state st = {image, on_event, payload, V6N_BUF_INIT, "", 0};
+    if (!rc && v6n_emit(on_event, payload, V6N_EVENT_PULL_START, "pulling", "", image, 0, 0))
+        rc = v6n_err(V6N_ECANCELLED, NULL, "%s: stopped by the caller", step);
+    if (!rc) {
+        v6n_request req = {.method = "POST", .path = path, .stream = true,
+                           .on_data = on_pull_data, .payload = &st, .step = step};
+        v6n_http_response resp;
+        rc = v6n_engine_do(client, &req, &resp);
+        if (!rc && resp.status >= 300)
+            rc = v6n_engine_error(&req, &resp);
+        if (!rc && st.line.len) /* a last line without a newline */
+            pull_line(&st, st.line.ptr, st.line.len);
+        if (!rc && st.error[0])
+            rc = v6n_err_http(V6N_EENGINE, (int)resp.status,
+                              "%s: the engine reported an error while pulling: %s", step,
+                              st.error);
+        v6n_http_response_free(&resp);
+    }
+    if (!rc)
+        v6n_emit(on_event, payload, V6N_EVENT_PULL_DONE, "pulled", "", image, 0, 0);
+    v6n_buf_free(&st.line);
+    free(repo);
+    free(tag);
+    free(erepo);
+    free(etag);
+    free(path);
+    free(step);
+    return rc;
+}
+
+/* ---- the vantage6 server's version ---------------------------------------- */
+
+static size_t collect(char *data, size_t size, size_t n, void *userdata)
+{
+    v6n_buf *b = userdata;
+    size_t len = size * n;
+    if (b->len + len > 65536)
+        return 0;
+    return v6n_buf_add(b, data, len) == V6N_OK ? len : 0;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int v6n_server_version_get(char **out, const char *url, long timeout_ms, int attempts)
+{
+    if (!out || v6n_str_empty(url))
+        return v6n_err(V6N_EINVAL, NULL, "v6n_server_version_get: out and url are required");
+    *out = NULL;
+    if (timeout_ms <= 0)
+        timeout_ms = 3000;
+    if (attempts <= 0)
+        attempts = 3;
+    int rc = v6n_curl_global_init();
+    if (rc)
+        return rc;
+
+    CURL *h = curl_easy_init();
+    if (!h)
+        return v6n_err_nomem();
+    v6n_buf body = V6N_BUF_INIT;
+    long status = 0;
+    CURLcode code = CURLE_OK;
+    char errbuf[CURL_ERROR_SIZE];
+    for (int i = 0; i < attempts; i++) {
+        v6n_buf_clear(&body);
+        errbuf[0] = '\0';
+        curl_easy_reset(h);
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(h, CURLOPT_USERAGENT, "libv6node/" V6N_VERSION);
+        code = curl_easy_perform(h);
+        if (code == CURLE_OK) {
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+            break;
+        }
+        if (i + 1 < attempts)
+            sleep_ms(500);
+    }
+    curl_easy_cleanup(h);
+
+    if (code != CURLE_OK) {
+        rc = v6n_err(V6N_EUNAVAILABLE, NULL,
+                     "cannot ask the vantage6 server for its version at %s: %s (%d attempts)",
+                     url, errbuf[0] ? errbuf : curl_easy_strerror(code), attempts);
+    } else if (status != 200) {
+        rc = v6n_err_http(V6N_EENGINE, (int)status,
+                          "the vantage6 server at %s answered HTTP %ld instead of its version",
+                          url, status);
+    } else {
+        yajl_val v = yajl_tree_parse(body.ptr ? body.ptr : "", NULL, 0);
+        const char *version = v6n_json_string(v, "version");
+        if (!version || !*version)
+            rc = v6n_err_http(V6N_EENGINE, (int)status,
+                              "the vantage6 server at %s did not answer {\"version\": ...}", url);
+        else if (!(*out = v6n_strdup(version)))
+            rc = v6n_err_nomem();
+        yajl_tree_free(v);
+    }
+    v6n_buf_free(&body);
+    return rc;
+}

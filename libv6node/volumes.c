@@ -1,0 +1,145 @@
+/* The node's four Docker volumes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "internal.h"
+
+/* JSON text of {"<key>": [values...]} or {"Name": value} style bodies. */
+static char *json_object(const char *key, const char *const *values, size_t n, bool as_list)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (!g)
+        return NULL;
+    yajl_gen_map_open(g);
+    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+    if (as_list)
+        yajl_gen_array_open(g);
+    for (size_t i = 0; i < n; i++)
+        yajl_gen_string(g, (const unsigned char *)values[i], strlen(values[i]));
+    if (as_list)
+        yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+    const unsigned char *buf;
+    size_t len;
+    char *out = NULL;
+    if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+        out = v6n_strndup((const char *)buf, len);
+    yajl_gen_free(g);
+    return out;
+}
+
+char *v6n_json_filters(const char *key, const char *const *values, size_t n)
+{
+    char *json = json_object(key, values, n, true);
+    char *escaped = json ? v6n_escape(json) : NULL;
+    free(json);
+    return escaped;
+}
+
+/* Which of `names` exist: one request (the engine's name filter matches
+ * substrings, so the answer is checked for exact names). */
+static int volumes_existing(v6n_client *c, const char *const *names, size_t n, bool *exists)
+{
+    char *filters = v6n_json_filters("name", names, n);
+    char *path = filters ? v6n_asprintf("/volumes?filters=%s", filters) : NULL;
+    free(filters);
+    if (!path)
+        return v6n_err_nomem();
+    v6n_request req = {.method = "GET", .path = path, .step = "list the node's volumes"};
+    v6n_http_response resp;
+    int rc = v6n_engine_do(c, &req, &resp);
+    free(path);
+    if (!rc && resp.status != 200)
+        rc = v6n_engine_error(&req, &resp);
+    yajl_val v = NULL;
+    if (!rc)
+        rc = v6n_json_parse(&v, resp.body.ptr, req.step);
+    v6n_http_response_free(&resp);
+    if (rc)
+        return rc;
+    const char *vols_path[] = {"Volumes", NULL};
+    yajl_val vols = v6n_json_get(v, vols_path);
+    for (size_t i = 0; i < n; i++)
+        exists[i] = false;
+    for (size_t k = 0; vols && YAJL_IS_ARRAY(vols) && k < vols->u.array.len; k++) {
+        const char *name = v6n_json_string(vols->u.array.values[k], "Name");
+        for (size_t i = 0; name && i < n; i++)
+            if (strcmp(name, names[i]) == 0)
+                exists[i] = true;
+    }
+    yajl_tree_free(v);
+    return V6N_OK;
+}
+
+static int volume_create(v6n_client *c, const char *name)
+{
+    const char *names[] = {name};
+    char *body = json_object("Name", names, 1, false);
+    char *step = v6n_asprintf("create volume %s", name);
+    if (!body || !step) {
+        free(body);
+        free(step);
+        return v6n_err_nomem();
+    }
+    v6n_request req = {.method = "POST", .path = "/volumes/create", .body = body, .step = step};
+    v6n_http_response resp;
+    int rc = v6n_engine_do(c, &req, &resp);
+    if (!rc && resp.status != 201 && resp.status != 200)
+        rc = v6n_engine_error(&req, &resp);
+    v6n_http_response_free(&resp);
+    free(body);
+    free(step);
+    return rc;
+}
+
+int v6n_volume_remove(v6n_client *c, const char *name)
+{
+    char *ename = v6n_escape(name);
+    char *path = ename ? v6n_asprintf("/volumes/%s", ename) : NULL;
+    char *step = v6n_asprintf("remove volume %s", name);
+    free(ename);
+    if (!path || !step) {
+        free(path);
+        free(step);
+        return v6n_err_nomem();
+    }
+    v6n_request req = {.method = "DELETE", .path = path, .step = step};
+    v6n_http_response resp;
+    int rc = v6n_engine_do(c, &req, &resp);
+    if (!rc && resp.status != 204 && resp.status != 200)
+        rc = v6n_engine_error(&req, &resp);
+    v6n_http_response_free(&resp);
+    free(path);
+    free(step);
+    return rc;
+}
+
+int v6n_volumes_ensure_tracked(v6n_client *c, const v6n_node_spec *spec,
+                               bool created[V6N_VOLUME_COUNT], v6n_event_cb cb, void *payload)
+{
+    bool exists[V6N_VOLUME_COUNT];
+    const char *const *names = (const char *const *)spec->volumes;
+    for (int i = 0; i < V6N_VOLUME_COUNT; i++)
+        created[i] = false;
+    int rc = volumes_existing(c, names, V6N_VOLUME_COUNT, exists);
+    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++) {
+        if (!exists[i]) {
+            rc = volume_create(c, names[i]);
+            created[i] = rc == V6N_OK;
+        }
+        if (!rc && v6n_emit(cb, payload, V6N_EVENT_VOLUME, created[i] ? "created" : "exists",
+                            names[i], spec->image, created[i], 0))
+            rc = v6n_err(V6N_ECANCELLED, NULL, "volumes: stopped by the caller");
+    }
+    return rc;
+}
+
+int v6n_volumes_ensure(v6n_client *client, const v6n_node_spec *spec)
+{
+    if (!client || !spec)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_volumes_ensure: client and spec are required");
+    bool created[V6N_VOLUME_COUNT];
+    return v6n_volumes_ensure_tracked(client, spec, created, NULL, NULL);
+}
