@@ -22,10 +22,10 @@ typedef struct cli_node_args {
 /* Exit codes scripts can rely on. */
 enum {
     EXIT_OK = 0,
-    EXIT_FAILURE_ = 1,   /* invalid config or option, or the engine refused */
-    EXIT_USAGE = 2,      /* bad command line */
-    EXIT_NOTFOUND = 3,   /* no such node, container or image (on the engine) */
-    EXIT_CONFLICT = 4,   /* e.g. the node is already running */
+    EXIT_FAILURE_ = 1,    /* invalid config or option, or the engine refused */
+    EXIT_USAGE = 2,       /* bad command line */
+    EXIT_NOTFOUND = 3,    /* no such node, container or image (on the engine) */
+    EXIT_CONFLICT = 4,    /* e.g. the node is already running */
     EXIT_UNAVAILABLE = 5, /* the engine (or server) could not be reached */
 };
 

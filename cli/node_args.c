@@ -137,8 +137,7 @@ int cli_parse_node_args(int argc, char **argv, cli_node_args *a, const char *com
             break;
         case OPT_HOST_PATH:
             if (cli_add_path_map(a, optarg) != 0)
-                return cli_usage_error(command, "--host-path wants LOCAL=HOST (got '%s')",
-                                       optarg);
+                return cli_usage_error(command, "--host-path wants LOCAL=HOST (got '%s')", optarg);
             break;
         case OPT_WORKDIR:
             a->opts.working_dir = optarg;
@@ -148,9 +147,8 @@ int cli_parse_node_args(int argc, char **argv, cli_node_args *a, const char *com
             break;
         case OPT_PULL:
             if (parse_pull(optarg, &a->opts.pull) != 0)
-                return cli_usage_error(command,
-                                       "--pull wants missing, always, never or default (got '%s')",
-                                       optarg);
+                return cli_usage_error(
+                    command, "--pull wants missing, always, never or default (got '%s')", optarg);
             break;
         case OPT_ATTACH:
             a->attach = true;

@@ -61,14 +61,14 @@ V6N_EXTERN(const char *) v6n_version(void);
 
 typedef enum v6n_error_code {
     V6N_OK = 0,
-    V6N_ERROR = -1,     /* unexpected failure that fits no class below */
-    V6N_ECONFIG = -2,   /* the node config (or a start option) is invalid */
-    V6N_ENOTFOUND = -3, /* config file, node, container, volume or image not found */
-    V6N_ECONFLICT = -4, /* e.g. the node is already running */
-    V6N_EENGINE = -5,   /* the Docker engine refused or failed a request */
-    V6N_EIO = -6,       /* reading a file or talking to a socket failed */
-    V6N_ENOMEM = -7,    /* out of memory */
-    V6N_EINVAL = -8,    /* a caller passed an invalid argument (NULL, bad enum...) */
+    V6N_ERROR = -1,        /* unexpected failure that fits no class below */
+    V6N_ECONFIG = -2,      /* the node config (or a start option) is invalid */
+    V6N_ENOTFOUND = -3,    /* config file, node, container, volume or image not found */
+    V6N_ECONFLICT = -4,    /* e.g. the node is already running */
+    V6N_EENGINE = -5,      /* the Docker engine refused or failed a request */
+    V6N_EIO = -6,          /* reading a file or talking to a socket failed */
+    V6N_ENOMEM = -7,       /* out of memory */
+    V6N_EINVAL = -8,       /* a caller passed an invalid argument (NULL, bad enum...) */
     V6N_EUNAVAILABLE = -9, /* the Docker engine (or the vantage6 server) could not be
                               reached, or did not answer in time */
     V6N_ECANCELLED = -10,  /* a callback asked to stop */
@@ -377,9 +377,9 @@ typedef struct v6n_engine_options {
     /* "unix:///path/docker.sock" or "tcp://host:port" (also "http://", "https://").
      * NULL: unix:///var/run/docker.sock */
     const char *host;
-    int tls;              /* talk TLS to a tcp host (https) */
-    int tls_verify;       /* verify the engine's certificate against ca.pem */
-    const char *cert_path; /* folder with ca.pem, cert.pem, key.pem */
+    int tls;                 /* talk TLS to a tcp host (https) */
+    int tls_verify;          /* verify the engine's certificate against ca.pem */
+    const char *cert_path;   /* folder with ca.pem, cert.pem, key.pem */
     const char *api_version; /* pin the API version ("1.41"); NULL: negotiate */
     long connect_timeout_ms; /* default 5000 */
     long request_timeout_ms; /* ordinary requests; default 60000. Streams (pull,
@@ -387,7 +387,10 @@ typedef struct v6n_engine_options {
 } v6n_engine_options;
 
 #define V6N_ENGINE_OPTIONS_VERSION 1
-#define V6N_ENGINE_OPTIONS_INIT {.version = V6N_ENGINE_OPTIONS_VERSION}
+#define V6N_ENGINE_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        .version = V6N_ENGINE_OPTIONS_VERSION                                                      \
+    }
 
 /*
  * A client for the engine `opts` describes (NULL: all defaults). Does not
@@ -430,8 +433,8 @@ V6N_EXTERN(unsigned long) v6n_client_request_count(const v6n_client *client);
  * registry refused, with the engine's message), V6N_EUNAVAILABLE,
  * V6N_ECANCELLED.
  */
-V6N_EXTERN(int) v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
-                               void *payload);
+V6N_EXTERN(int)
+v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event, void *payload);
 
 /* Is `image` present on the engine? Sets *out to 1 or 0. */
 V6N_EXTERN(int) v6n_image_exists(int *out, v6n_client *client, const char *image);
@@ -443,8 +446,7 @@ V6N_EXTERN(int) v6n_image_exists(int *out, v6n_client *client, const char *image
  * with v6n_free(). Errors: V6N_EUNAVAILABLE, V6N_EENGINE (an unexpected
  * answer; http_status set).
  */
-V6N_EXTERN(int) v6n_server_version_get(char **out, const char *url, long timeout_ms,
-                                       int attempts);
+V6N_EXTERN(int) v6n_server_version_get(char **out, const char *url, long timeout_ms, int attempts);
 
 /* ------------------------------------------------------------------------ */
 /* Starting a node                                                           */
@@ -479,8 +481,9 @@ V6N_EXTERN(int) v6n_volumes_ensure(v6n_client *client, const v6n_node_spec *spec
  * (with the engine's message and HTTP status), V6N_EIO (folders),
  * V6N_ECANCELLED.
  */
-V6N_EXTERN(int) v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
-                               const v6n_start_options *opts);
+V6N_EXTERN(int)
+v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
+               const v6n_start_options *opts);
 
 /* ------------------------------------------------------------------------ */
 /* Logs                                                                      */
@@ -497,23 +500,26 @@ typedef int (*v6n_log_cb)(const char *data, size_t len, int stream, void *payloa
 
 typedef struct v6n_logs_options {
     unsigned int version;
-    long tail;       /* the last `tail` lines; -1 (the default) for all */
-    int follow;      /* keep streaming until the container stops or on_data stops it */
-    int timestamps;  /* prefix each line with the engine's RFC 3339 timestamp */
+    long tail;          /* the last `tail` lines; -1 (the default) for all */
+    int follow;         /* keep streaming until the container stops or on_data stops it */
+    int timestamps;     /* prefix each line with the engine's RFC 3339 timestamp */
     v6n_log_cb on_data; /* required */
     void *payload;
 } v6n_logs_options;
 
 #define V6N_LOGS_OPTIONS_VERSION 1
-#define V6N_LOGS_OPTIONS_INIT {.version = V6N_LOGS_OPTIONS_VERSION, .tail = -1}
+#define V6N_LOGS_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        .version = V6N_LOGS_OPTIONS_VERSION, .tail = -1                                            \
+    }
 
 /*
  * Stream the logs of container `name_or_id` (e.g. v6n_node_spec_container_name())
  * to opts->on_data. Raw (TTY) and multiplexed streams are both handled.
  * Errors: V6N_ENOTFOUND (no such container), V6N_EENGINE, V6N_EUNAVAILABLE.
  */
-V6N_EXTERN(int) v6n_container_logs(v6n_client *client, const char *name_or_id,
-                                   const v6n_logs_options *opts);
+V6N_EXTERN(int)
+v6n_container_logs(v6n_client *client, const char *name_or_id, const v6n_logs_options *opts);
 
 #ifdef __cplusplus
 }

@@ -129,9 +129,8 @@ static int set_cert_files(v6n_client *c, const char *dir)
     if (!c->ca_file || !c->cert_file || !c->key_file)
         return v6n_err_nomem();
     if (!v6n_path_exists(c->cert_file) || !v6n_path_exists(c->key_file))
-        return v6n_err(V6N_EINVAL, "cert_path",
-                       "TLS client certificate missing: need %s and %s", c->cert_file,
-                       c->key_file);
+        return v6n_err(V6N_EINVAL, "cert_path", "TLS client certificate missing: need %s and %s",
+                       c->cert_file, c->key_file);
     if (c->tls_verify && !v6n_path_exists(c->ca_file))
         return v6n_err(V6N_EINVAL, "cert_path", "TLS verification needs the CA file %s",
                        c->ca_file);
@@ -158,10 +157,10 @@ int v6n_client_new(v6n_client **out, const v6n_engine_options *opts)
         return v6n_err_nomem();
     c->tls = opts->tls;
     c->tls_verify = opts->tls_verify;
-    c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
-                                                         : DEFAULT_CONNECT_MS;
-    c->request_timeout_ms = opts->request_timeout_ms > 0 ? opts->request_timeout_ms
-                                                         : DEFAULT_REQUEST_MS;
+    c->connect_timeout_ms =
+        opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_MS;
+    c->request_timeout_ms =
+        opts->request_timeout_ms > 0 ? opts->request_timeout_ms : DEFAULT_REQUEST_MS;
     rc = parse_host(c, opts->host);
     if (!rc && c->tls && c->socket_path)
         rc = v6n_err(V6N_EINVAL, "tls", "TLS is for tcp:// hosts, not %s", c->host);
@@ -341,8 +340,8 @@ static int transport_error(const v6n_client *c, const v6n_request *req, CURLcode
                        req->step, c->host, what);
     case CURLE_OPERATION_TIMEDOUT:
         return v6n_err(V6N_EUNAVAILABLE, NULL,
-                       "%s: the Docker engine at %s did not answer in time: %s", req->step,
-                       c->host, what);
+                       "%s: the Docker engine at %s did not answer in time: %s", req->step, c->host,
+                       what);
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -352,9 +351,8 @@ static int transport_error(const v6n_client *c, const v6n_request *req, CURLcode
         return v6n_err(V6N_EUNAVAILABLE, NULL, "%s: TLS with the Docker engine at %s failed: %s",
                        req->step, c->host, what);
     default:
-        return v6n_err(V6N_EENGINE, NULL,
-                       "%s: the connection to the Docker engine at %s broke: %s", req->step,
-                       c->host, what);
+        return v6n_err(V6N_EENGINE, NULL, "%s: the connection to the Docker engine at %s broke: %s",
+                       req->step, c->host, what);
     }
 }
 
@@ -387,8 +385,8 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                     req->stream ? 0L : (req->timeout_ms > 0 ? req->timeout_ms
-                                                             : c->request_timeout_ms));
+                     req->stream ? 0L
+                                 : (req->timeout_ms > 0 ? req->timeout_ms : c->request_timeout_ms));
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -445,8 +443,8 @@ int v6n_engine_negotiate(v6n_client *c)
 {
     if (c->api_version[0])
         return V6N_OK;
-    v6n_request req = {.method = "GET", .path = "/_ping", .unversioned = true,
-                       .step = "ping the engine"};
+    v6n_request req = {
+        .method = "GET", .path = "/_ping", .unversioned = true, .step = "ping the engine"};
     v6n_http_response resp;
     int rc = perform(c, &req, &resp);
     if (!rc && resp.status != 200)
@@ -476,8 +474,8 @@ int v6n_client_ping(v6n_client *c)
         return v6n_err(V6N_EINVAL, NULL, "v6n_client_ping: client is required");
     if (!c->api_version[0])
         return v6n_engine_negotiate(c); /* negotiating is a ping */
-    v6n_request req = {.method = "GET", .path = "/_ping", .unversioned = true,
-                       .step = "ping the engine"};
+    v6n_request req = {
+        .method = "GET", .path = "/_ping", .unversioned = true, .step = "ping the engine"};
     v6n_http_response resp;
     int rc = perform(c, &req, &resp);
     if (!rc && resp.status != 200)
@@ -553,7 +551,6 @@ int v6n_emit(v6n_event_cb cb, void *payload, v6n_event_kind kind, const char *me
 {
     if (!cb)
         return 0;
-    v6n_event e = {kind, message ? message : "", id ? id : "", image ? image : "", current,
-                   total};
+    v6n_event e = {kind, message ? message : "", id ? id : "", image ? image : "", current, total};
     return cb(&e, payload);
 }

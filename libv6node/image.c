@@ -80,8 +80,8 @@ typedef struct pull_state {
     const char *image;
     v6n_event_cb on_event;
     void *payload;
-    v6n_buf line;      /* a partial NDJSON line carried between chunks */
-    char error[1024];  /* the first error reported in the stream */
+    v6n_buf line;     /* a partial NDJSON line carried between chunks */
+    char error[1024]; /* the first error reported in the stream */
     int parse_failures;
 } pull_state;
 
@@ -157,8 +157,12 @@ int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
     if (!rc && v6n_emit(on_event, payload, V6N_EVENT_PULL_START, "pulling", "", image, 0, 0))
         rc = v6n_err(V6N_ECANCELLED, NULL, "%s: stopped by the caller", step);
     if (!rc) {
-        v6n_request req = {.method = "POST", .path = path, .stream = true,
-                           .on_data = on_pull_data, .payload = &st, .step = step};
+        v6n_request req = {.method = "POST",
+                           .path = path,
+                           .stream = true,
+                           .on_data = on_pull_data,
+                           .payload = &st,
+                           .step = step};
         v6n_http_response resp;
         rc = v6n_engine_do(client, &req, &resp);
         if (!rc && resp.status >= 300)
@@ -167,8 +171,7 @@ int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
             pull_line(&st, st.line.ptr, st.line.len);
         if (!rc && st.error[0])
             rc = v6n_err_http(V6N_EENGINE, (int)resp.status,
-                              "%s: the engine reported an error while pulling: %s", step,
-                              st.error);
+                              "%s: the engine reported an error while pulling: %s", step, st.error);
         v6n_http_response_free(&resp);
     }
     if (!rc)
@@ -245,12 +248,12 @@ int v6n_server_version_get(char **out, const char *url, long timeout_ms, int att
 
     if (code != CURLE_OK) {
         rc = v6n_err(V6N_EUNAVAILABLE, NULL,
-                     "cannot ask the vantage6 server for its version at %s: %s (%d attempts)",
-                     url, errbuf[0] ? errbuf : curl_easy_strerror(code), attempts);
+                     "cannot ask the vantage6 server for its version at %s: %s (%d attempts)", url,
+                     errbuf[0] ? errbuf : curl_easy_strerror(code), attempts);
     } else if (status != 200) {
         rc = v6n_err_http(V6N_EENGINE, (int)status,
-                          "the vantage6 server at %s answered HTTP %ld instead of its version",
-                          url, status);
+                          "the vantage6 server at %s answered HTTP %ld instead of its version", url,
+                          status);
     } else {
         yajl_val v = yajl_tree_parse(body.ptr ? body.ptr : "", NULL, 0);
         const char *version = v6n_json_string(v, "version");

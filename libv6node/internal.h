@@ -238,10 +238,10 @@ char *v6n_spec_local_path(const v6n_spec_ctx *ctx, const char *path);
 /* ---- the engine (engine.c) --------------------------------------------------- */
 
 typedef struct v6n_http_response {
-    long status;              /* 0 until the status line arrived */
-    v6n_buf body;             /* the body (for streams: only when status >= 300) */
+    long status;  /* 0 until the status line arrived */
+    v6n_buf body; /* the body (for streams: only when status >= 300) */
     char content_type[128];
-    char api_version[32];     /* the Api-Version header */
+    char api_version[32]; /* the Api-Version header */
 } v6n_http_response;
 
 /* Called with each piece of a streamed 2xx body, and with (NULL, 0) about once a
@@ -257,7 +257,7 @@ typedef struct v6n_request {
     long timeout_ms;    /* 0: the client's request timeout */
     v6n_data_cb on_data;
     void *payload;
-    const char *step;   /* what this request does, for messages: "inspect container x" */
+    const char *step; /* what this request does, for messages: "inspect container x" */
 } v6n_request;
 
 /* Send a request (negotiating the API version first when needed). Returns

@@ -9,8 +9,8 @@ int v6n_json_parse(yajl_val *out, const char *text, const char *step)
     *out = yajl_tree_parse(text ? text : "", err, sizeof(err));
     if (!*out) {
         size_t n = strcspn(err, "\n");
-        return v6n_err(V6N_EENGINE, NULL, "%s: the engine's answer is not JSON: %.*s", step,
-                       (int)n, err);
+        return v6n_err(V6N_EENGINE, NULL, "%s: the engine's answer is not JSON: %.*s", step, (int)n,
+                       err);
     }
     return V6N_OK;
 }

@@ -12,7 +12,7 @@
 
 typedef struct demux {
     const v6n_logs_options *opts;
-    int raw;                  /* 1 raw, 0 multiplexed, -1 not known yet */
+    int raw;                       /* 1 raw, 0 multiplexed, -1 not known yet */
     const v6n_http_response *resp; /* its headers are in before the first byte */
     unsigned char header[8];
     size_t header_len;
@@ -121,8 +121,12 @@ int v6n_container_logs(v6n_client *client, const char *name_or_id, const v6n_log
         free(step);
         return v6n_err_nomem();
     }
-    v6n_request req = {.method = "GET", .path = path, .stream = true, .on_data = on_log_data,
-                       .payload = &d, .step = step};
+    v6n_request req = {.method = "GET",
+                       .path = path,
+                       .stream = true,
+                       .on_data = on_log_data,
+                       .payload = &d,
+                       .step = step};
     v6n_http_response resp;
     d.resp = &resp;
     rc = v6n_engine_do(client, &req, &resp);

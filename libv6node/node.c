@@ -76,8 +76,8 @@ static long age_of(const char *stamp)
 }
 
 typedef struct existing {
-    char *id;      /* NULL when there is no container of that name */
-    char *status;  /* "running", "exited", "created", ... */
+    char *id;     /* NULL when there is no container of that name */
+    char *status; /* "running", "exited", "created", ... */
     long age;
 } existing;
 
@@ -122,8 +122,7 @@ static int apply_server_version(v6n_node_spec *spec, const v6n_start_options *o)
                  "could not determine the server's version, using the default node image: %s",
                  v6n_error_last()->message);
         v6n_error_clear();
-        return v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, warning, "", spec->image, 0,
-                        0)
+        return v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, warning, "", spec->image, 0, 0)
                    ? v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller")
                    : V6N_OK;
     }
@@ -177,8 +176,9 @@ static int obtain_image(v6n_client *c, const v6n_node_spec *spec, const v6n_star
     if (lookup)
         return lookup;
     if (!present)
-        return v6n_err(V6N_ENOTFOUND, NULL, "image %s: the pull failed and there is no local copy "
-                                            "(%s)",
+        return v6n_err(V6N_ENOTFOUND, NULL,
+                       "image %s: the pull failed and there is no local copy "
+                       "(%s)",
                        image, pull_error.message);
     char warning[2300];
     snprintf(warning, sizeof(warning), "the pull failed, using the local copy of %s: %s", image,
@@ -230,8 +230,7 @@ static int create_container(char **out_id, v6n_client *c, const v6n_node_spec *s
              i++)
             if (YAJL_IS_STRING(warnings->u.array.values[i]))
                 v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING,
-                         YAJL_GET_STRING(warnings->u.array.values[i]), *out_id, spec->image, 0,
-                         0);
+                         YAJL_GET_STRING(warnings->u.array.values[i]), *out_id, spec->image, 0, 0);
     }
     yajl_tree_free(v);
 cleanup:
@@ -330,8 +329,8 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
     }
     if (!rc)
         rc = create_container(&id, client, spec, o);
-    if (!rc && v6n_emit(o->on_event, o->payload, V6N_EVENT_CREATED, "created", id, spec->image, 0,
-                        0))
+    if (!rc &&
+        v6n_emit(o->on_event, o->payload, V6N_EVENT_CREATED, "created", id, spec->image, 0, 0))
         rc = v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller");
     if (!rc)
         rc = start_container(client, id, spec->container_name);

@@ -289,3 +289,84 @@ int write_text(const char *path, const char *text)
     int rc = fwrite(text, 1, n, f) == n ? 0 : -1;
     return fclose(f) == 0 ? rc : -1;
 }
+
+int spawn_server(int *pid, int *port, char *const argv[], double timeout_s)
+{
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0)
+        return -1;
+    pid_t child = fork();
+    if (child < 0)
+        return -1;
+    if (child == 0) {
+        dup2(out[1], 1);
+        execvp(argv[0], argv);
+        perror("execvp");
+        _exit(127);
+    }
+    close(out[1]);
+    char line[256];
+    size_t len = 0;
+    double deadline = now() + timeout_s;
+    *port = 0;
+    while (now() < deadline && len < sizeof(line) - 1) {
+        struct pollfd p = {out[0], POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t n = read(out[0], line + len, 1);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        line[len] = '\0';
+        if (line[len - 1] == '\n') {
+            if (sscanf(line, "PORT %d", port) == 1)
+                break;
+            len = 0;
+        }
+    }
+    close(out[0]);
+    if (*port <= 0) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        return -1;
+    }
+    *pid = (int)child;
+    return 0;
+}
+
+void stop_server(int pid)
+{
+    if (pid <= 0)
+        return;
+    kill((pid_t)pid, SIGTERM);
+    for (int i = 0; i < 50; i++) {
+        if (waitpid((pid_t)pid, NULL, WNOHANG) == (pid_t)pid)
+            return;
+        usleep(20000);
+    }
+    kill((pid_t)pid, SIGKILL);
+    waitpid((pid_t)pid, NULL, 0);
+}
+
+extern char **environ;
+
+run_result docker_cli(const char *first, ...)
+{
+    char *argv[64];
+    size_t n = 0;
+    argv[n++] = "/usr/bin/env";
+    argv[n++] = "docker";
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    run_result r;
+    if (run_program(&r, argv, environ, NULL, 60.0) != 0) {
+        r.exit_code = -1;
+        r.out = strdup("");
+        r.err = strdup("could not run docker");
+    }
+    return r;
+}

@@ -33,4 +33,13 @@ void remove_tree(const char *path);
 /* Write `text` to `path` (creating parent folders). 0 on success. */
 int write_text(const char *path, const char *text);
 
+/* Start a test server (argv[0] found in PATH) that prints "PORT <n>" on stdout
+ * once it listens. Returns 0 and fills *pid and *port, or -1. */
+int spawn_server(int *pid, int *port, char *const argv[], double timeout_s);
+/* SIGTERM a spawned server and reap it. */
+void stop_server(int pid);
+
+/* Run `docker ARGS...` (NULL-terminated) with the current environment. */
+run_result docker_cli(const char *first, ...);
+
 #endif
