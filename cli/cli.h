@@ -8,6 +8,21 @@
 #include "v6node.h"
 
 #define CLI_MAX_PATH_MAPS 16
+#define CLI_MAX_LAYERS    128
+
+/* State of the progress display of one command. */
+typedef struct cli_progress {
+    bool tty; /* stderr is a terminal: draw a bar for pulls */
+    char ids[CLI_MAX_LAYERS][80];
+    long long current[CLI_MAX_LAYERS], total[CLI_MAX_LAYERS];
+    size_t n;
+    bool bar_shown;
+} cli_progress;
+
+/* A v6n_event_cb printing each step on stderr; payload: a cli_progress. */
+int cli_print_event(const v6n_event *e, void *payload);
+/* End a progress bar line, if one is shown. */
+void cli_progress_end(cli_progress *p);
 
 /* What `-n/-c/--system/--user` and the start options on the command line say. */
 typedef struct cli_node_args {
@@ -17,6 +32,8 @@ typedef struct cli_node_args {
     v6n_path_map maps[CLI_MAX_PATH_MAPS];
     bool pretty;
     bool attach;
+    bool force, all; /* restart */
+    int timeout_s;   /* restart: -1 = the engine's default */
 } cli_node_args;
 
 /* Exit codes scripts can rely on. */
@@ -31,6 +48,8 @@ enum {
 
 /* The exit status for a failed engine operation with error `code`. */
 int cli_exit_status(int code);
+/* Print the last error (as cli_fail) and return the exit status its code means. */
+int cli_fail_status(void);
 /* Follow a container's output until it stops or Ctrl-C; the exit status. */
 int cli_follow_logs(v6n_client *client, const char *container, const char *node_name);
 
@@ -39,7 +58,8 @@ int cmd_start(int argc, char **argv);
 
 /* Which optional groups of options a command accepts. */
 #define CLI_ARGS_PRETTY 1u /* --pretty */
-#define CLI_ARGS_ENGINE 2u /* --pull, --attach/--detach, --no-server-version */
+#define CLI_ARGS_ENGINE  2u /* --pull, --attach/--detach, --no-server-version */
+#define CLI_ARGS_RESTART 4u /* -f/--force, -t/--timeout, --all */
 
 /* Parse the node and start options of `command` into `a` (which it
  * initialises, reading the volume and key variables from the environment).
@@ -60,6 +80,41 @@ void cli_options_from_env(v6n_start_options *opts);
 
 /* Parse "LOCAL=HOST" into the next free map slot. */
 int cli_add_path_map(cli_node_args *a, const char *arg);
+
+/* The options of commands that act on an existing node. */
+typedef struct cli_select {
+    const char *name;
+    const char *config;
+    v6n_scope scope;
+    bool json, all, force, keep_volumes, follow, timestamps;
+    int timeout_s; /* -1: the engine's default */
+    long tail;     /* -1: all */
+} cli_select;
+
+#define CLI_SEL_NODE          0x01u /* -n, -c (required unless --all or _OPTIONAL) */
+#define CLI_SEL_SCOPE         0x02u /* --system, --user */
+#define CLI_SEL_JSON          0x04u
+#define CLI_SEL_ALL           0x08u
+#define CLI_SEL_FORCE         0x10u /* -f/--force */
+#define CLI_SEL_STOP          0x20u /* -t/--timeout, --keep-volumes */
+#define CLI_SEL_LOGS          0x40u /* --tail, -F/--follow, --timestamps */
+#define CLI_SEL_NODE_OPTIONAL 0x80u
+
+int cli_parse_select(int argc, char **argv, cli_select *s, const char *command, const char *help,
+                     unsigned flags);
+/* The node name -n gives, or the stem of -c's file. Caller frees. */
+char *cli_select_name(const cli_select *s);
+bool v6n_is_node_name_cli(const char *s);
+
+int cmd_stop(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_files(int argc, char **argv);
 
 /* Free what cli_add_path_map allocated. */
 void cli_node_args_free(cli_node_args *a);

@@ -1,5 +1,4 @@
 /* v6node start: start a node as `v6 node start` does, saying what it does. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,146 +55,6 @@ static const char START_HELP[] =
     "2 bad command line; 3 image not found; 4 the node is already running;\n"
     "5 the engine (or server) could not be reached.\n";
 
-/* ---- progress ------------------------------------------------------------- */
-
-#define MAX_LAYERS 128
-
-typedef struct progress {
-    bool tty;
-    char ids[MAX_LAYERS][80];
-    long long current[MAX_LAYERS], total[MAX_LAYERS];
-    size_t n;
-    bool bar_shown;
-} progress;
-
-static size_t layer_slot(progress *p, const char *id)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->ids[i], id) == 0)
-            return i;
-    if (p->n == MAX_LAYERS)
-        return MAX_LAYERS - 1;
-    snprintf(p->ids[p->n], sizeof(p->ids[0]), "%s", id);
-    p->current[p->n] = p->total[p->n] = 0;
-    return p->n++;
-}
-
-static void draw_bar(progress *p, const char *image)
-{
-    long long cur = 0, tot = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        cur += p->current[i];
-        tot += p->total[i];
-    }
-    int width = 30, filled = tot > 0 ? (int)(width * cur / tot) : 0;
-    char bar[64];
-    for (int i = 0; i < width; i++)
-        bar[i] = i < filled ? '#' : '.';
-    bar[width] = '\0';
-    fprintf(stderr, "\rpulling %s [%s] %3d%% %.1f/%.1f MB ", image, bar,
-            tot > 0 ? (int)(100 * cur / tot) : 0, (double)cur / 1e6, (double)tot / 1e6);
-    p->bar_shown = true;
-}
-
-static void end_bar(progress *p)
-{
-    if (p->bar_shown)
-        fputc('\n', stderr);
-    p->bar_shown = false;
-}
-
-static int on_event(const v6n_event *e, void *payload)
-{
-    progress *p = payload;
-    switch (e->kind) {
-    case V6N_EVENT_IMAGE:
-        fprintf(stderr, "v6node: image %s (chosen by %s)\n", e->image, e->message);
-        break;
-    case V6N_EVENT_PULL_START:
-        fprintf(stderr, "v6node: pulling %s\n", e->image);
-        break;
-    case V6N_EVENT_PULL_PROGRESS:
-        if (p->tty && e->id[0] && e->total > 0) {
-            size_t i = layer_slot(p, e->id);
-            p->current[i] = e->current;
-            p->total[i] = e->total;
-            draw_bar(p, e->image);
-        } else if (!p->tty && e->current == 0) {
-            fprintf(stderr, "  %s%s%s\n", e->id, e->id[0] ? ": " : "", e->message);
-        }
-        break;
-    case V6N_EVENT_PULL_DONE:
-        end_bar(p);
-        fprintf(stderr, "v6node: pulled %s\n", e->image);
-        break;
-    case V6N_EVENT_WARNING:
-        end_bar(p);
-        fprintf(stderr, "v6node: warning: %s\n", e->message);
-        break;
-    case V6N_EVENT_VOLUME:
-        fprintf(stderr, "v6node: volume %s (%s)\n", e->id, e->message);
-        break;
-    case V6N_EVENT_REMOVED:
-        fprintf(stderr, "v6node: removed the node's stopped container %.12s\n", e->id);
-        break;
-    case V6N_EVENT_CREATED:
-        fprintf(stderr, "v6node: created container %.12s\n", e->id);
-        break;
-    case V6N_EVENT_STARTED:
-        break;
-    }
-    return 0;
-}
-
-/* ---- --attach --------------------------------------------------------------- */
-
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static int print_logs(const char *data, size_t len, int stream, void *payload)
-{
-    (void)payload;
-    if (interrupted)
-        return 1;
-    if (data && len) {
-        FILE *out = stream == 2 ? stderr : stdout;
-        fwrite(data, 1, len, out);
-        fflush(out);
-    }
-    return 0;
-}
-
-int cli_follow_logs(v6n_client *client, const char *container, const char *node_name)
-{
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    interrupted = 0;
-    v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
-    lo.follow = 1;
-    lo.on_data = print_logs;
-    int rc = v6n_container_logs(client, container, &lo);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    if (rc)
-        return cli_fail(NULL);
-    if (interrupted)
-        fprintf(stderr,
-                "\nv6node: stopped showing the logs. Node %s is still running; stop it with "
-                "'v6node stop -n %s'.\n",
-                node_name, node_name);
-    else
-        fprintf(stderr, "v6node: the container of node %s has stopped.\n", node_name);
-    return EXIT_OK;
-}
-
 int cmd_start(int argc, char **argv)
 {
     cli_node_args a = {0};
@@ -204,9 +63,9 @@ int cmd_start(int argc, char **argv)
         cli_node_args_free(&a);
         return status;
     }
-    progress p = {0};
+    cli_progress p = {0};
     p.tty = isatty(STDERR_FILENO);
-    a.opts.on_event = on_event;
+    a.opts.on_event = cli_print_event;
     a.opts.payload = &p;
 
     v6n_config *config = NULL;
@@ -225,9 +84,8 @@ int cmd_start(int argc, char **argv)
             v6n_node_spec_node_name(spec), v6n_scope_name(a.opts.scope), v6n_config_path(config),
             v6n_client_host(client));
     if (v6n_node_start(&id, client, spec, &a.opts)) {
-        end_bar(&p);
-        status = cli_exit_status(v6n_error_last()->code);
-        cli_fail(NULL);
+        cli_progress_end(&p);
+        status = cli_fail_status();
         goto cleanup;
     }
     fprintf(stderr, "v6node: node %s is running in container %s\n", v6n_node_spec_node_name(spec),

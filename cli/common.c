@@ -32,6 +32,13 @@ int cli_exit_status(int code)
     }
 }
 
+int cli_fail_status(void)
+{
+    int status = cli_exit_status(v6n_error_last()->code);
+    cli_fail(NULL);
+    return status;
+}
+
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;

@@ -14,6 +14,15 @@ static const char MAIN_HELP[] =
     "Commands:\n"
     "  spec       print a node's container spec (a dry run: no engine, no server)\n"
     "  start      start a node on the Docker engine\n"
+    "  stop       stop a node (and remove its volumes)\n"
+    "  restart    stop a node and start it from its current config\n"
+    "  status     a node's state, and whether it still matches its config\n"
+    "  list       every node: configs here and node containers on the engine\n"
+    "  logs       a node's output\n"
+    "  attach     follow a node's output until Ctrl-C\n"
+    "  files      where a node's config, data, logs and databases are\n"
+    "  remove     delete a stopped node: container, volumes, config, folders\n"
+    "  clean      remove leftover temporary volumes of algorithm runs\n"
     "\n"
     "Run 'v6node COMMAND --help' for the options of a command.\n"
     "\n"
@@ -29,6 +38,15 @@ typedef struct command {
 static const command COMMANDS[] = {
     {"spec", cmd_spec},
     {"start", cmd_start},
+    {"stop", cmd_stop},
+    {"restart", cmd_restart},
+    {"status", cmd_status},
+    {"list", cmd_list},
+    {"logs", cmd_logs},
+    {"attach", cmd_attach},
+    {"files", cmd_files},
+    {"remove", cmd_remove},
+    {"clean", cmd_clean},
 };
 
 int main(int argc, char **argv)

@@ -24,6 +24,7 @@ enum {
     OPT_PULL,
     OPT_ATTACH,
     OPT_DETACH,
+    OPT_ALL,
 };
 
 static const struct option OPTIONS[] = {
@@ -47,6 +48,9 @@ static const struct option OPTIONS[] = {
     {"pull", required_argument, NULL, OPT_PULL},
     {"attach", no_argument, NULL, OPT_ATTACH},
     {"detach", no_argument, NULL, OPT_DETACH},
+    {"force", no_argument, NULL, 'f'},
+    {"timeout", required_argument, NULL, 't'},
+    {"all", no_argument, NULL, OPT_ALL},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -61,6 +65,10 @@ static bool allowed(int opt, unsigned flags)
     case OPT_DETACH:
     case OPT_NO_SERVER_VERSION:
         return flags & CLI_ARGS_ENGINE;
+    case 'f':
+    case 't':
+    case OPT_ALL:
+        return flags & CLI_ARGS_RESTART;
     default:
         return true;
     }
@@ -86,10 +94,11 @@ int cli_parse_node_args(int argc, char **argv, cli_node_args *a, const char *com
 {
     v6n_start_options_init(&a->opts, V6N_START_OPTIONS_VERSION);
     cli_options_from_env(&a->opts);
+    a->timeout_s = -1;
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":n:c:i:h", OPTIONS, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:c:i:ft:h", OPTIONS, NULL)) != -1) {
         if (!allowed(c, flags))
             return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
         switch (c) {
@@ -156,6 +165,20 @@ int cli_parse_node_args(int argc, char **argv, cli_node_args *a, const char *com
         case OPT_DETACH:
             a->attach = false;
             break;
+        case 'f':
+            a->force = true;
+            break;
+        case 't': {
+            char *end;
+            a->timeout_s = (int)strtol(optarg, &end, 10);
+            if (*end || a->timeout_s < 0 || a->timeout_s > 3600)
+                return cli_usage_error(command, "--timeout wants seconds, 0-3600 (got '%s')",
+                                       optarg);
+            break;
+        }
+        case OPT_ALL:
+            a->all = true;
+            break;
         case 'h':
             fputs(help, stdout);
             return EXIT_OK;
@@ -169,7 +192,9 @@ int cli_parse_node_args(int argc, char **argv, cli_node_args *a, const char *com
         return cli_usage_error(command, "unexpected argument '%s'", argv[optind]);
     if (a->name && a->config)
         return cli_usage_error(command, "give either -n NAME or -c PATH, not both");
-    if (!a->name && !a->config)
+    if (a->all && (a->name || a->config))
+        return cli_usage_error(command, "--all and a node (-n/-c) exclude each other");
+    if (!a->name && !a->config && !a->all)
         return cli_usage_error(command, "which node? Give -n NAME or -c PATH");
     return -1;
 }

@@ -96,6 +96,11 @@ V6N_EXTERN(const char *) v6n_error_code_name(int code);
 /* Free a string (or buffer) the library returned through a `char **out`. */
 V6N_EXTERN(void) v6n_free(void *ptr);
 
+/* A copy of `uri` with the password of "scheme://user:password@host" shown as
+ * ***, for messages and displays. The caller frees *out with v6n_free().
+ * Errors: V6N_EINVAL (NULL), V6N_ENOMEM. */
+V6N_EXTERN(int) v6n_uri_redact(char **out, const char *uri);
+
 /* ------------------------------------------------------------------------ */
 /* Node configuration                                                        */
 /* ------------------------------------------------------------------------ */
@@ -180,6 +185,9 @@ typedef enum v6n_event_kind {
     V6N_EVENT_REMOVED = 6,       /* a stale stopped container was removed: id */
     V6N_EVENT_CREATED = 7,       /* the container was created: id */
     V6N_EVENT_STARTED = 8,       /* the container was started: id */
+    V6N_EVENT_STOPPED = 9,       /* the container was stopped (or killed): id */
+    V6N_EVENT_VOLUME_REMOVED = 10, /* a volume was removed: id = name */
+    V6N_EVENT_PATH_REMOVED = 11, /* a file or folder was removed: id = path */
 } v6n_event_kind;
 
 /* An event. Every pointer is valid only during the callback. */
@@ -484,6 +492,134 @@ V6N_EXTERN(int) v6n_volumes_ensure(v6n_client *client, const v6n_node_spec *spec
 V6N_EXTERN(int)
 v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
                const v6n_start_options *opts);
+
+/* ------------------------------------------------------------------------ */
+/* The rest of a node's life                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct v6n_stop_options {
+    unsigned int version;
+    int timeout_s;    /* seconds to wait after SIGTERM before SIGKILL; -1 (default):
+                         the engine's default (10 s) */
+    int force;        /* kill at once (SIGKILL) instead of stopping */
+    int keep_volumes; /* do not remove the node's four volumes */
+    /* the volume names, when the node was started with other names than the
+     * default vantage6-NAME-SCOPE-vol etc. (as v6n_start_options) */
+    const char *data_volume;
+    const char *vpn_volume;
+    const char *ssh_volume;
+    const char *squid_volume;
+    v6n_event_cb on_event; /* progress (NULL: none) */
+    void *payload;
+} v6n_stop_options;
+
+#define V6N_STOP_OPTIONS_VERSION 1
+#define V6N_STOP_OPTIONS_INIT {.version = V6N_STOP_OPTIONS_VERSION, .timeout_s = -1}
+
+/*
+ * Stop node `name` in `scope` (its container vantage6-NAME-SCOPE), as
+ * `v6 node stop` does: stop (or kill with opts->force), wait until an
+ * auto-remove container is gone, then remove the node's four volumes unless
+ * opts->keep_volumes. A volume still in use (a --keep container keeps its
+ * volumes) is reported as a V6N_EVENT_WARNING and left. A container that
+ * vanishes while stopping (auto-remove) is success.
+ * Errors: V6N_ENOTFOUND "node NAME is not running", V6N_EENGINE,
+ * V6N_EUNAVAILABLE.
+ */
+V6N_EXTERN(int) v6n_node_stop(v6n_client *client, const char *name, v6n_scope scope,
+                              const v6n_stop_options *opts);
+
+/*
+ * Restart: stop the node if it runs (as v6n_node_stop with `stop_opts`), then
+ * v6n_node_start with `spec` (built from the config as it is now) and
+ * `start_opts`. A node that is not running is just started.
+ * On success `*out_id` is the new container id (free with v6n_free()).
+ */
+V6N_EXTERN(int) v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
+                                 const v6n_start_options *start_opts,
+                                 const v6n_stop_options *stop_opts);
+
+typedef enum v6n_node_state {
+    V6N_NODE_ABSENT = 0,  /* no container of that name */
+    V6N_NODE_RUNNING = 1,
+    V6N_NODE_STOPPED = 2, /* a container that exited (kept with --keep) or was never started */
+    V6N_NODE_OTHER = 3,   /* paused, restarting, being removed... see the status text */
+} v6n_node_state;
+
+/* "absent", "running", "stopped", "other". Static string. */
+V6N_EXTERN(const char *) v6n_node_state_name(v6n_node_state state);
+
+/* The status of one node, with its drift from the spec. */
+typedef struct v6n_node_status v6n_node_status;
+
+/*
+ * The status of the node `spec` describes: state, container, image, times,
+ * exit code, and **drift**: how the container differs from what its config
+ * gives now (image, command, environment, binds, labels, extra hosts,
+ * auto-remove). Costs two engine requests (the container and its image's
+ * environment) when the container exists, one when it does not. Free with
+ * v6n_node_status_free(). Errors: V6N_EENGINE, V6N_EUNAVAILABLE.
+ */
+V6N_EXTERN(int) v6n_node_status_get(v6n_node_status **out, v6n_client *client,
+                                    const v6n_node_spec *spec);
+V6N_EXTERN(void) v6n_node_status_free(v6n_node_status *status);
+
+/* Accessors; strings owned by `status`, "" when not applicable. */
+V6N_EXTERN(v6n_node_state) v6n_node_status_state(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_text(const v6n_node_status *status); /* engine's */
+V6N_EXTERN(const char *) v6n_node_status_container_id(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_image(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_started_at(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_finished_at(const v6n_node_status *status);
+V6N_EXTERN(int) v6n_node_status_exit_code(const v6n_node_status *status);
+/* The differences, one sentence each, e.g. "env SITE: the container has
+ * 'a', the config now gives 'b'". Passwords in URIs are shown as ***. */
+V6N_EXTERN(size_t) v6n_node_status_drift_count(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_drift(const v6n_node_status *status, size_t i);
+
+/* Every node this machine knows of: the configs in the user and system
+ * folders, and node containers on the engine without a config here. */
+typedef struct v6n_node_list v6n_node_list;
+
+/*
+ * List the nodes: every config (.yaml/.yml) in the user and system vantage6
+ * node folders, each with the state of its container, plus every container
+ * labelled vantage6-type=node that has no config here. One engine request,
+ * however many nodes. A config that does not load is listed with its error.
+ * Free with v6n_node_list_free(). Errors: V6N_EENGINE, V6N_EUNAVAILABLE, V6N_EIO.
+ */
+V6N_EXTERN(int) v6n_node_list_get(v6n_node_list **out, v6n_client *client);
+V6N_EXTERN(void) v6n_node_list_free(v6n_node_list *list);
+V6N_EXTERN(size_t) v6n_node_list_count(const v6n_node_list *list);
+/* Entry i (strings owned by `list`; "" when not applicable). */
+V6N_EXTERN(const char *) v6n_node_list_name(const v6n_node_list *list, size_t i);
+V6N_EXTERN(v6n_scope) v6n_node_list_scope(const v6n_node_list *list, size_t i);
+V6N_EXTERN(v6n_node_state) v6n_node_list_state(const v6n_node_list *list, size_t i);
+V6N_EXTERN(const char *) v6n_node_list_config_path(const v6n_node_list *list, size_t i);
+V6N_EXTERN(const char *) v6n_node_list_config_error(const v6n_node_list *list, size_t i);
+V6N_EXTERN(const char *) v6n_node_list_container_name(const v6n_node_list *list, size_t i);
+V6N_EXTERN(const char *) v6n_node_list_container_id(const v6n_node_list *list, size_t i);
+V6N_EXTERN(const char *) v6n_node_list_image(const v6n_node_list *list, size_t i);
+V6N_EXTERN(const char *) v6n_node_list_status_text(const v6n_node_list *list, size_t i);
+
+/*
+ * Remove a node that is not running: its stopped container (if any), its four
+ * volumes, its config file, and its data and log folders when they are the
+ * vantage6 default folders of this node (a folder set by `directories` or an
+ * option may be shared and is never deleted; a V6N_EVENT_WARNING says so).
+ * Errors: V6N_ECONFLICT (the node runs), V6N_EENGINE, V6N_EIO.
+ */
+V6N_EXTERN(int) v6n_node_remove(v6n_client *client, const v6n_node_spec *spec,
+                                v6n_event_cb on_event, void *payload);
+
+/*
+ * Remove leftover temporary volumes of algorithm runs: volumes named
+ * vantage6-<node>-<scope>-<job>-tmpvol, of node `name` in `scope` only, or of
+ * every node when `name` is NULL. Volumes still in use are left (a warning).
+ * `*out_removed` (may be NULL) is the number removed.
+ */
+V6N_EXTERN(int) v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name,
+                                  v6n_scope scope, v6n_event_cb on_event, void *payload);
 
 /* ------------------------------------------------------------------------ */
 /* Logs                                                                      */

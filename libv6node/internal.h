@@ -296,6 +296,9 @@ int v6n_container_inspect(yajl_val *out, v6n_client *c, const char *name_or_id);
 /* DELETE with force; a container already gone (or going) is success. */
 int v6n_container_remove(v6n_client *c, const char *name_or_id);
 
+/* The node state for an engine container state ("running", "exited"...). */
+v6n_node_state v6n_node_state_from_engine(const char *status);
+
 /* ---- JSON helpers (json.c) ----------------------------------------------------- */
 
 /* Parse a JSON answer; on failure records V6N_EENGINE naming `step`. */

@@ -268,3 +268,11 @@ char *v6n_redact_uri(const char *uri)
         return v6n_strdup(uri);
     return v6n_asprintf("%.*s***%s", (int)(colon + 1 - uri), uri, at);
 }
+
+int v6n_uri_redact(char **out, const char *uri)
+{
+    if (!out || !uri)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_uri_redact: out and uri are required");
+    *out = v6n_redact_uri(uri);
+    return *out ? V6N_OK : v6n_err_nomem();
+}

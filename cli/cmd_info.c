@@ -1,0 +1,294 @@
+/* v6node status, list and files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "cli.h"
+
+static const char STATUS_HELP[] =
+    "NAME\n"
+    "    v6node status - is a node running, and does it still match its config?\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    v6node status [-n NAME | -c PATH] [--system | --user] [--json]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Shows the node's state (running, stopped, absent), container, image, start and\n"
+    "    finish times and exit code, and its drift: how the running container differs\n"
+    "    from the container its config (and the environment) gives now: image, command,\n"
+    "    environment, binds, labels, extra hosts, auto-remove. Drift means the config\n"
+    "    changed since the start: restart the node to apply it.\n"
+    "    Passwords in database URIs are shown as ***. C API: v6n_node_status_get().\n"
+    "\n"
+    "OPTIONS\n"
+    "    -n, --name NAME, -c, --config PATH, --system, --user   the node\n"
+    "        --json          one JSON object: name, scope, config, state, status,\n"
+    "                        container, id, image, started_at, finished_at, exit_code,\n"
+    "                        drift (a list of sentences)\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 running; 3 not running (stopped or absent); 1 error (bad config, engine);\n"
+    "    2 bad command line; 5 no engine.\n";
+
+static const char LIST_HELP[] =
+    "NAME\n"
+    "    v6node list - every node: configs here and node containers on the engine\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    v6node list [--json]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Lists each node config in the user and system folders with the state of its\n"
+    "    container, and every container labelled vantage6-type=node that has no config\n"
+    "    here, from one engine request however many nodes there are. A config that does\n"
+    "    not load is shown with its error. C API: v6n_node_list_get().\n"
+    "\n"
+    "OPTIONS\n"
+    "        --json          a JSON list of {name, scope, state, status, container, id,\n"
+    "                        image, config, config_error}\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 listed; 1 error; 2 bad command line; 5 no engine.\n";
+
+static const char FILES_HELP[] =
+    "NAME\n"
+    "    v6node files - where a node's config, data, logs and databases are\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    v6node files [-n NAME | -c PATH] [--system | --user] [--json]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Prints the node's config file, data folder, log folder and log file, and each\n"
+    "    database's label, uri (passwords shown as ***) and type. Needs no engine.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 printed; 1 the config cannot be loaded; 2 bad command line.\n";
+
+/* ---- JSON output ------------------------------------------------------------ */
+
+static void js(yajl_gen g, const char *s)
+{
+    yajl_gen_string(g, (const unsigned char *)(s ? s : ""), strlen(s ? s : ""));
+}
+
+static void jkv(yajl_gen g, const char *k, const char *v)
+{
+    js(g, k);
+    js(g, v);
+}
+
+static void print_json(yajl_gen g)
+{
+    const unsigned char *buf;
+    size_t len;
+    yajl_gen_get_buf(g, &buf, &len);
+    fwrite(buf, 1, len, stdout);
+    putchar('\n');
+    yajl_gen_free(g);
+}
+
+static int load_spec(const cli_select *s, v6n_config **config, v6n_node_spec **spec)
+{
+    v6n_start_options opts = V6N_START_OPTIONS_INIT;
+    cli_options_from_env(&opts);
+    opts.scope = s->scope;
+    int rc = s->config ? v6n_config_load(config, s->config)
+                       : v6n_config_load_name(config, s->name, s->scope, NULL);
+    return rc ? rc : v6n_node_spec_build(spec, *config, &opts);
+}
+
+static char *redacted(const char *uri)
+{
+    char *out = NULL;
+    return v6n_uri_redact(&out, uri) == V6N_OK ? out : strdup("***");
+}
+
+int cmd_status(int argc, char **argv)
+{
+    cli_select s;
+    int status = cli_parse_select(argc, argv, &s, "status", STATUS_HELP,
+                                  CLI_SEL_NODE | CLI_SEL_SCOPE | CLI_SEL_JSON);
+    if (status >= 0)
+        return status;
+    v6n_config *config = NULL;
+    v6n_node_spec *spec = NULL;
+    v6n_client *client = NULL;
+    v6n_node_status *st = NULL;
+    if (load_spec(&s, &config, &spec) || v6n_client_from_env(&client) ||
+        v6n_node_status_get(&st, client, spec)) {
+        status = cli_exit_status(v6n_error_last()->code);
+        if (status == EXIT_NOTFOUND) /* "not found" here is the config, not the node */
+            status = EXIT_FAILURE_;
+        cli_fail(NULL);
+        goto cleanup;
+    }
+    v6n_node_state state = v6n_node_status_state(st);
+    size_t drift = v6n_node_status_drift_count(st);
+    if (s.json) {
+        yajl_gen g = yajl_gen_alloc(NULL);
+        yajl_gen_map_open(g);
+        jkv(g, "name", v6n_node_spec_node_name(spec));
+        jkv(g, "scope", v6n_scope_name(s.scope));
+        jkv(g, "config", v6n_config_path(config));
+        jkv(g, "state", v6n_node_state_name(state));
+        jkv(g, "status", v6n_node_status_text(st));
+        jkv(g, "container", v6n_node_spec_container_name(spec));
+        jkv(g, "id", v6n_node_status_container_id(st));
+        jkv(g, "image", v6n_node_status_image(st));
+        jkv(g, "started_at", v6n_node_status_started_at(st));
+        jkv(g, "finished_at", v6n_node_status_finished_at(st));
+        js(g, "exit_code");
+        yajl_gen_integer(g, v6n_node_status_exit_code(st));
+        js(g, "drift");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < drift; i++)
+            js(g, v6n_node_status_drift(st, i));
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+        print_json(g);
+    } else {
+        printf("node       %s (%s scope)\n", v6n_node_spec_node_name(spec),
+               v6n_scope_name(s.scope));
+        printf("config     %s\n", v6n_config_path(config));
+        printf("state      %s", v6n_node_state_name(state));
+        if (state != V6N_NODE_ABSENT && strcmp(v6n_node_status_text(st),
+                                               v6n_node_state_name(state)) != 0)
+            printf(" (%s)", v6n_node_status_text(st));
+        putchar('\n');
+        printf("container  %s", v6n_node_spec_container_name(spec));
+        if (state != V6N_NODE_ABSENT)
+            printf(" (id %.12s)", v6n_node_status_container_id(st));
+        putchar('\n');
+        if (state != V6N_NODE_ABSENT) {
+            printf("image      %s\n", v6n_node_status_image(st));
+            printf("started    %s\n", v6n_node_status_started_at(st));
+            if (state != V6N_NODE_RUNNING)
+                printf("finished   %s (exit code %d)\n", v6n_node_status_finished_at(st),
+                       v6n_node_status_exit_code(st));
+            if (drift == 0) {
+                printf("drift      none: the container matches the config\n");
+            } else {
+                printf("drift      config changed since start; restart to apply:\n");
+                for (size_t i = 0; i < drift; i++)
+                    printf("             - %s\n", v6n_node_status_drift(st, i));
+            }
+        }
+    }
+    status = state == V6N_NODE_RUNNING ? EXIT_OK : EXIT_NOTFOUND;
+cleanup:
+    v6n_node_status_free(st);
+    v6n_client_free(client);
+    v6n_node_spec_free(spec);
+    v6n_config_free(config);
+    return status;
+}
+
+int cmd_list(int argc, char **argv)
+{
+    cli_select s;
+    int status = cli_parse_select(argc, argv, &s, "list", LIST_HELP, CLI_SEL_JSON);
+    if (status >= 0)
+        return status;
+    v6n_client *client = NULL;
+    v6n_node_list *list = NULL;
+    if (v6n_client_from_env(&client) || v6n_node_list_get(&list, client)) {
+        status = cli_fail_status();
+        v6n_client_free(client);
+        return status;
+    }
+    size_t n = v6n_node_list_count(list);
+    if (s.json) {
+        yajl_gen g = yajl_gen_alloc(NULL);
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < n; i++) {
+            yajl_gen_map_open(g);
+            jkv(g, "name", v6n_node_list_name(list, i));
+            jkv(g, "scope", v6n_scope_name(v6n_node_list_scope(list, i)));
+            jkv(g, "state", v6n_node_state_name(v6n_node_list_state(list, i)));
+            jkv(g, "status", v6n_node_list_status_text(list, i));
+            jkv(g, "container", v6n_node_list_container_name(list, i));
+            jkv(g, "id", v6n_node_list_container_id(list, i));
+            jkv(g, "image", v6n_node_list_image(list, i));
+            jkv(g, "config", v6n_node_list_config_path(list, i));
+            jkv(g, "config_error", v6n_node_list_config_error(list, i));
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        print_json(g);
+    } else if (n == 0) {
+        printf("no nodes: no configs in the user or system folders, no node containers\n");
+    } else {
+        printf("%-24s %-7s %-9s %-22s %s\n", "NAME", "SCOPE", "STATE", "STATUS", "CONFIG");
+        for (size_t i = 0; i < n; i++) {
+            const char *config = v6n_node_list_config_path(list, i);
+            const char *error = v6n_node_list_config_error(list, i);
+            printf("%-24s %-7s %-9s %-22.22s %s%s\n", v6n_node_list_name(list, i),
+                   v6n_scope_name(v6n_node_list_scope(list, i)),
+                   v6n_node_state_name(v6n_node_list_state(list, i)),
+                   *v6n_node_list_status_text(list, i) ? v6n_node_list_status_text(list, i) : "-",
+                   *config ? config : "(no config here)", *error ? " (invalid: see status)" : "");
+        }
+    }
+    v6n_node_list_free(list);
+    v6n_client_free(client);
+    return EXIT_OK;
+}
+
+int cmd_files(int argc, char **argv)
+{
+    cli_select s;
+    int status = cli_parse_select(argc, argv, &s, "files", FILES_HELP,
+                                  CLI_SEL_NODE | CLI_SEL_SCOPE | CLI_SEL_JSON);
+    if (status >= 0)
+        return status;
+    v6n_config *config = NULL;
+    v6n_node_spec *spec = NULL;
+    if (load_spec(&s, &config, &spec)) {
+        status = cli_fail(NULL);
+        goto cleanup;
+    }
+    char log_file[4200];
+    snprintf(log_file, sizeof(log_file), "%s/node_%s.log", v6n_node_spec_log_dir(spec),
+             v6n_scope_name(s.scope));
+    size_t ndb = v6n_config_database_count(config);
+    if (s.json) {
+        yajl_gen g = yajl_gen_alloc(NULL);
+        yajl_gen_map_open(g);
+        jkv(g, "config", v6n_config_path(config));
+        jkv(g, "data_dir", v6n_node_spec_data_dir(spec));
+        jkv(g, "log_dir", v6n_node_spec_log_dir(spec));
+        jkv(g, "log_file", log_file);
+        js(g, "databases");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < ndb; i++) {
+            char *uri = redacted(v6n_config_database_uri(config, i));
+            yajl_gen_map_open(g);
+            jkv(g, "label", v6n_config_database_label(config, i));
+            jkv(g, "uri", uri);
+            jkv(g, "type", v6n_config_database_type(config, i));
+            yajl_gen_map_close(g);
+            v6n_free(uri);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+        print_json(g);
+    } else {
+        printf("config file   %s\n", v6n_config_path(config));
+        printf("data folder   %s\n", v6n_node_spec_data_dir(spec));
+        printf("log folder    %s\n", v6n_node_spec_log_dir(spec));
+        printf("log file      %s\n", log_file);
+        printf("databases\n");
+        for (size_t i = 0; i < ndb; i++) {
+            char *uri = redacted(v6n_config_database_uri(config, i));
+            printf("  - %-15s %s (type: %s)\n", v6n_config_database_label(config, i), uri,
+                   v6n_config_database_type(config, i));
+            v6n_free(uri);
+        }
+    }
+    status = EXIT_OK;
+cleanup:
+    v6n_node_spec_free(spec);
+    v6n_config_free(config);
+    return status;
+}

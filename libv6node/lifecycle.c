@@ -1,0 +1,339 @@
+/* The rest of a node's life: stop, restart, remove, and cleaning temporary
+ * volumes (contract section 10). */
+#define _GNU_SOURCE /* nftw */
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *const VOLUME_SUFFIXES[V6N_VOLUME_COUNT] = {"vol", "vpn-vol", "ssh-vol",
+                                                              "squid-vol"};
+
+static int check_name(const char *name, v6n_scope scope, const char *what)
+{
+    if (!v6n_is_node_name(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return v6n_err(V6N_EINVAL, "name", "%s: '%s' is not a node name (a-zA-Z0-9_.-)", what,
+                       name ? name : "");
+    if (scope != V6N_SCOPE_USER && scope != V6N_SCOPE_SYSTEM)
+        return v6n_err(V6N_EINVAL, "scope", "%s: scope must be user or system", what);
+    return V6N_OK;
+}
+
+/* A POST to /containers/<id>/<action>[?query] that may take `timeout_ms`. */
+static int container_post(v6n_client *c, const char *id, const char *action, const char *step,
+                          long timeout_ms, long *status)
+{
+    char *path = v6n_asprintf("/containers/%s/%s", id, action);
+    if (!path)
+        return v6n_err_nomem();
+    v6n_request req = {.method = "POST", .path = path, .step = step, .timeout_ms = timeout_ms};
+    v6n_http_response resp;
+    int rc = v6n_engine_do(c, &req, &resp);
+    *status = resp.status;
+    if (!rc && resp.status >= 300 && resp.status != 304 && resp.status != 404 &&
+        !(resp.status == 409 && strstr(resp.body.ptr ? resp.body.ptr : "", "is not running")))
+        rc = v6n_engine_error(&req, &resp);
+    v6n_http_response_free(&resp);
+    free(path);
+    return rc;
+}
+
+/* Remove a volume; in use or gone is reported, not failed. */
+static int remove_volume(v6n_client *c, const char *name, v6n_event_cb cb, void *payload)
+{
+    int rc = v6n_volume_remove(c, name);
+    if (rc == V6N_OK) {
+        v6n_emit(cb, payload, V6N_EVENT_VOLUME_REMOVED, "removed", name, "", 0, 0);
+    } else if (rc == V6N_ENOTFOUND) {
+        v6n_error_clear();
+        rc = V6N_OK;
+    } else if (rc == V6N_ECONFLICT) {
+        char warning[2300];
+        snprintf(warning, sizeof(warning), "kept volume %s: %s", name, v6n_error_last()->message);
+        v6n_error_clear();
+        v6n_emit(cb, payload, V6N_EVENT_WARNING, warning, name, "", 0, 0);
+        rc = V6N_OK;
+    }
+    return rc;
+}
+
+static int stop_container(v6n_client *c, const char *name, const char *container,
+                          const v6n_stop_options *o, const char *const volumes[V6N_VOLUME_COUNT])
+{
+    yajl_val v;
+    int rc = v6n_container_inspect(&v, c, container);
+    if (rc == V6N_ENOTFOUND)
+        return v6n_err(V6N_ENOTFOUND, NULL, "node %s is not running (there is no container %s)",
+                       name, container);
+    if (rc)
+        return rc;
+    const char *running_path[] = {"State", "Running", NULL};
+    const char *status_path[] = {"State", "Status", NULL};
+    const char *auto_path[] = {"HostConfig", "AutoRemove", NULL};
+    yajl_val running = v6n_json_get(v, running_path), status = v6n_json_get(v, status_path);
+    bool auto_remove = YAJL_IS_TRUE(v6n_json_get(v, auto_path));
+    char *id = v6n_strdup(v6n_json_string(v, "Id"));
+    if (!YAJL_IS_TRUE(running)) {
+        rc = v6n_err(V6N_ENOTFOUND, NULL, "node %s is not running (its container %s is %s)", name,
+                     container,
+                     status && YAJL_IS_STRING(status) ? YAJL_GET_STRING(status) : "stopped");
+        yajl_tree_free(v);
+        free(id);
+        return rc;
+    }
+    yajl_tree_free(v);
+    if (!id)
+        return v6n_err_nomem();
+
+    char action[64], step[256];
+    long grace = o->timeout_s >= 0 ? o->timeout_s : 10, http = 0;
+    if (o->force)
+        snprintf(action, sizeof(action), "kill");
+    else if (o->timeout_s >= 0)
+        snprintf(action, sizeof(action), "stop?t=%d", o->timeout_s);
+    else
+        snprintf(action, sizeof(action), "stop");
+    snprintf(step, sizeof(step), "%s container %s", o->force ? "kill" : "stop", container);
+    /* the engine answers a stop only after the grace period: wait for it */
+    rc = container_post(c, id, action, step, (grace + 60) * 1000, &http);
+    if (!rc)
+        v6n_emit(o->on_event, o->payload, V6N_EVENT_STOPPED, o->force ? "killed" : "stopped", id,
+                 "", 0, 0);
+    if (!rc && auto_remove && http != 404) {
+        /* the engine removes it after it stops; the volumes are busy until then */
+        snprintf(step, sizeof(step), "wait for container %s to be removed", container);
+        rc = container_post(c, id, "wait?condition=removed", step, 60000, &http);
+    }
+    if (!rc && !o->keep_volumes) {
+        if (!auto_remove) {
+            char warning[512];
+            snprintf(warning, sizeof(warning),
+                     "kept the node's volumes: its stopped container %s (started with --keep) "
+                     "still uses them; 'v6node remove' removes both",
+                     container);
+            v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, warning, container, "", 0, 0);
+        } else {
+            for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
+                rc = remove_volume(c, volumes[i], o->on_event, o->payload);
+        }
+    }
+    free(id);
+    return rc;
+}
+
+int v6n_node_stop(v6n_client *client, const char *name, v6n_scope scope,
+                  const v6n_stop_options *opts)
+{
+    v6n_stop_options defaults = V6N_STOP_OPTIONS_INIT;
+    const v6n_stop_options *o = opts ? opts : &defaults;
+    if (!client)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_stop: client is required");
+    int rc = check_name(name, scope, "v6n_node_stop");
+    if (rc)
+        return rc;
+    if (o->version == 0 || o->version > V6N_STOP_OPTIONS_VERSION)
+        return v6n_err(V6N_EINVAL, "version", "stop options version %u is not supported",
+                       o->version);
+    char *container = v6n_asprintf("vantage6-%s-%s", name, v6n_scope_name(scope));
+    char *defaults_names[V6N_VOLUME_COUNT] = {NULL};
+    const char *overrides[V6N_VOLUME_COUNT] = {o->data_volume, o->vpn_volume, o->ssh_volume,
+                                               o->squid_volume};
+    const char *volumes[V6N_VOLUME_COUNT];
+    rc = container ? V6N_OK : v6n_err_nomem();
+    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++) {
+        if (!v6n_str_empty(overrides[i])) {
+            volumes[i] = overrides[i];
+            continue;
+        }
+        defaults_names[i] = v6n_asprintf("%s-%s", container, VOLUME_SUFFIXES[i]);
+        volumes[i] = defaults_names[i];
+        if (!defaults_names[i])
+            rc = v6n_err_nomem();
+    }
+    if (!rc)
+        rc = stop_container(client, name, container, o, volumes);
+    for (int i = 0; i < V6N_VOLUME_COUNT; i++)
+        free(defaults_names[i]);
+    free(container);
+    return rc;
+}
+
+int v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
+                     const v6n_start_options *start_opts, const v6n_stop_options *stop_opts)
+{
+    if (!out_id || !client || !spec)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_restart: out_id, client and spec are required");
+    *out_id = NULL;
+    v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
+    if (stop_opts)
+        so = *stop_opts;
+    /* the volumes are the spec's, whatever names it gave them */
+    so.data_volume = spec->volumes[V6N_VOLUME_DATA];
+    so.vpn_volume = spec->volumes[V6N_VOLUME_VPN];
+    so.ssh_volume = spec->volumes[V6N_VOLUME_SSH];
+    so.squid_volume = spec->volumes[V6N_VOLUME_SQUID];
+    int rc = v6n_node_stop(client, spec->node_name, spec->scope, &so);
+    if (rc == V6N_ENOTFOUND) {
+        v6n_error_clear(); /* not running: just start it */
+        rc = V6N_OK;
+    }
+    return rc ? rc : v6n_node_start(out_id, client, spec, start_opts);
+}
+
+/* ---- remove ------------------------------------------------------------------ */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    int r = (flag == FTW_DP) ? rmdir(path) : unlink(path);
+    return (r == 0 || errno == ENOENT) ? 0 : -1;
+}
+
+static int remove_tree(const char *path, v6n_event_cb cb, void *payload)
+{
+    if (!v6n_path_exists(path))
+        return V6N_OK;
+    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        return v6n_err(V6N_EIO, NULL, "cannot remove %s: %s", path, strerror(errno));
+    v6n_emit(cb, payload, V6N_EVENT_PATH_REMOVED, "removed", path, "", 0, 0);
+    return V6N_OK;
+}
+
+/* Remove `dir` only when it is this node's default vantage6 folder. */
+static int remove_node_folder(const v6n_node_spec *spec, const char *dir, const char *default_dir,
+                              v6n_event_cb cb, void *payload)
+{
+    if (default_dir && strcmp(dir, default_dir) == 0)
+        return remove_tree(dir, cb, payload);
+    if (v6n_path_exists(dir)) {
+        char warning[2300];
+        snprintf(warning, sizeof(warning),
+                 "kept %s: it is not the default vantage6 folder of node %s and may hold "
+                 "other data",
+                 dir, spec->node_name);
+        v6n_emit(cb, payload, V6N_EVENT_WARNING, warning, dir, "", 0, 0);
+    }
+    return V6N_OK;
+}
+
+int v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb on_event,
+                    void *payload)
+{
+    if (!client || !spec)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_remove: client and spec are required");
+    yajl_val v;
+    int rc = v6n_container_inspect(&v, client, spec->container_name);
+    if (rc == V6N_ENOTFOUND) {
+        v6n_error_clear();
+        rc = V6N_OK;
+        v = NULL;
+    }
+    if (rc)
+        return rc;
+    if (v) {
+        const char *running_path[] = {"State", "Running", NULL};
+        bool running = YAJL_IS_TRUE(v6n_json_get(v, running_path));
+        yajl_tree_free(v);
+        if (running)
+            return v6n_err(V6N_ECONFLICT, NULL,
+                           "node %s is still running: stop it before removing it",
+                           spec->node_name);
+        if ((rc = v6n_container_remove(client, spec->container_name)))
+            return rc;
+        v6n_emit(on_event, payload, V6N_EVENT_REMOVED, "removed the stopped container",
+                 spec->container_name, "", 0, 0);
+    }
+    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
+        rc = remove_volume(client, spec->volumes[i], on_event, payload);
+    if (rc)
+        return rc;
+    if (unlink(spec->config_path) == 0)
+        v6n_emit(on_event, payload, V6N_EVENT_PATH_REMOVED, "removed", spec->config_path, "", 0,
+                 0);
+    else if (errno != ENOENT)
+        return v6n_err(V6N_EIO, NULL, "cannot remove %s: %s", spec->config_path, strerror(errno));
+    char *data = v6n_folder_data(spec->scope, spec->node_name);
+    char *log = v6n_folder_log(spec->scope, spec->node_name);
+    if (!data || !log)
+        rc = v6n_error_last()->code;
+    if (!rc)
+        rc = remove_node_folder(spec, spec->log_dir, log, on_event, payload);
+    if (!rc && strcmp(spec->data_dir, spec->log_dir) != 0)
+        rc = remove_node_folder(spec, spec->data_dir, data, on_event, payload);
+    free(data);
+    free(log);
+    return rc;
+}
+
+/* ---- clean ------------------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name,
+                      v6n_scope scope, v6n_event_cb on_event, void *payload)
+{
+    if (out_removed)
+        *out_removed = 0;
+    if (!client)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_volumes_clean: client is required");
+    if (name) {
+        int rc = check_name(name, scope, "v6n_volumes_clean");
+        if (rc)
+            return rc;
+    }
+    char *prefix = name ? v6n_asprintf("vantage6-%s-%s-", name, v6n_scope_name(scope))
+                        : v6n_strdup("vantage6-");
+    const char *values[] = {"tmpvol"};
+    char *filters = v6n_json_filters("name", values, 1);
+    char *path = filters ? v6n_asprintf("/volumes?filters=%s", filters) : NULL;
+    free(filters);
+    if (!prefix || !path) {
+        free(prefix);
+        free(path);
+        return v6n_err_nomem();
+    }
+    v6n_request req = {.method = "GET", .path = path, .step = "list temporary volumes"};
+    v6n_http_response resp;
+    int rc = v6n_engine_do(client, &req, &resp);
+    if (!rc && resp.status != 200)
+        rc = v6n_engine_error(&req, &resp);
+    yajl_val v = NULL;
+    if (!rc)
+        rc = v6n_json_parse(&v, resp.body.ptr, req.step);
+    v6n_http_response_free(&resp);
+    free(path);
+    const char *vols_path[] = {"Volumes", NULL};
+    yajl_val vols = rc ? NULL : v6n_json_get(v, vols_path);
+    size_t removed = 0;
+    for (size_t i = 0; !rc && vols && YAJL_IS_ARRAY(vols) && i < vols->u.array.len; i++) {
+        const char *vol = v6n_json_string(vols->u.array.values[i], "Name");
+        if (!vol || strncmp(vol, prefix, strlen(prefix)) != 0 || !ends_with(vol, "-tmpvol"))
+            continue;
+        rc = v6n_volume_remove(client, vol);
+        if (rc == V6N_OK) {
+            removed++;
+            v6n_emit(on_event, payload, V6N_EVENT_VOLUME_REMOVED, "removed", vol, "", 0, 0);
+        } else if (rc == V6N_ECONFLICT || rc == V6N_ENOTFOUND) {
+            char warning[2300];
+            snprintf(warning, sizeof(warning), "kept %s: %s", vol, v6n_error_last()->message);
+            v6n_error_clear();
+            if (rc == V6N_ECONFLICT)
+                v6n_emit(on_event, payload, V6N_EVENT_WARNING, warning, vol, "", 0, 0);
+            rc = V6N_OK;
+        }
+    }
+    yajl_tree_free(v);
+    free(prefix);
+    if (out_removed)
+        *out_removed = removed;
+    return rc;
+}

@@ -1,0 +1,325 @@
+/* The status of one node, and its drift: how the container differs from the
+ * spec its config gives now. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define IMAGE_REPO "harbor2.vantage6.ai/infrastructure/node"
+
+struct v6n_node_status {
+    v6n_node_state state;
+    char *text, *id, *image, *started_at, *finished_at;
+    int exit_code;
+    v6n_strlist drift;
+};
+
+const char *v6n_node_state_name(v6n_node_state state)
+{
+    switch (state) {
+    case V6N_NODE_ABSENT:
+        return "absent";
+    case V6N_NODE_RUNNING:
+        return "running";
+    case V6N_NODE_STOPPED:
+        return "stopped";
+    case V6N_NODE_OTHER:
+        return "other";
+    }
+    return "?";
+}
+
+v6n_node_state v6n_node_state_from_engine(const char *status)
+{
+    if (!status)
+        return V6N_NODE_OTHER;
+    if (strcmp(status, "running") == 0)
+        return V6N_NODE_RUNNING;
+    if (strcmp(status, "exited") == 0 || strcmp(status, "created") == 0 ||
+        strcmp(status, "dead") == 0)
+        return V6N_NODE_STOPPED;
+    return V6N_NODE_OTHER;
+}
+
+static char *dup_or_empty(const char *s)
+{
+    return v6n_strdup(s ? s : "");
+}
+
+static const char *str_at(yajl_val v, const char *a, const char *b)
+{
+    const char *path[] = {a, b, NULL};
+    yajl_val s = v6n_json_get(v, path);
+    return s && YAJL_IS_STRING(s) ? YAJL_GET_STRING(s) : NULL;
+}
+
+static yajl_val at(yajl_val v, const char *a, const char *b)
+{
+    const char *path[] = {a, b, NULL};
+    return v6n_json_get(v, path);
+}
+
+/* ---- drift -------------------------------------------------------------------- */
+
+static bool array_has(yajl_val arr, const char *s)
+{
+    for (size_t i = 0; arr && YAJL_IS_ARRAY(arr) && i < arr->u.array.len; i++) {
+        yajl_val e = arr->u.array.values[i];
+        if (YAJL_IS_STRING(e) && strcmp(e->u.string, s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The value of KEY in a list of "KEY=VALUE" (NULL: absent; "" for a bare KEY). */
+static const char *env_lookup_list(const v6n_strlist *l, const char *key, size_t keylen)
+{
+    for (size_t i = 0; i < l->len; i++) {
+        const char *e = l->items[i];
+        if (strncmp(e, key, keylen) == 0 && (e[keylen] == '=' || e[keylen] == '\0'))
+            return e[keylen] == '=' ? e + keylen + 1 : "";
+    }
+    return NULL;
+}
+
+static const char *env_lookup_json(yajl_val arr, const char *key, size_t keylen)
+{
+    for (size_t i = 0; arr && YAJL_IS_ARRAY(arr) && i < arr->u.array.len; i++) {
+        yajl_val v = arr->u.array.values[i];
+        if (!YAJL_IS_STRING(v))
+            continue;
+        const char *e = YAJL_GET_STRING(v);
+        if (strncmp(e, key, keylen) == 0 && (e[keylen] == '=' || e[keylen] == '\0'))
+            return e[keylen] == '=' ? e + keylen + 1 : "";
+    }
+    return NULL;
+}
+
+static int add_drift(v6n_node_status *st, const char *fmt, ...) V6N_PRINTF(2, 3);
+
+static int add_drift(v6n_node_status *st, const char *fmt, ...)
+{
+    v6n_buf b = V6N_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = v6n_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    if (rc) {
+        v6n_buf_free(&b);
+        return rc;
+    }
+    return v6n_strlist_push_owned(&st->drift, v6n_buf_detach(&b));
+}
+
+/* Environment drift. The container's Env is the image's Env overridden by the
+ * spec's, so what the image sets is not drift. Values are shown redacted. */
+static int env_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_val actual,
+                     yajl_val image_env)
+{
+    int rc = V6N_OK;
+    for (size_t i = 0; !rc && i < spec->env.len; i++) {
+        const char *e = spec->env.items[i];
+        size_t keylen = strcspn(e, "=");
+        const char *want = e[keylen] == '=' ? e + keylen + 1 : "";
+        const char *have = env_lookup_json(actual, e, keylen);
+        if (have && strcmp(have, want) == 0)
+            continue;
+        char *w = v6n_redact_uri(want), *h = have ? v6n_redact_uri(have) : NULL;
+        if (!w || (have && !h))
+            rc = v6n_err_nomem();
+        else if (!have)
+            rc = add_drift(st, "env %.*s: not in the container, the config now sets '%s'",
+                           (int)keylen, e, w);
+        else
+            rc = add_drift(st, "env %.*s: the container has '%s', the config now gives '%s'",
+                           (int)keylen, e, h, w);
+        free(w);
+        free(h);
+    }
+    for (size_t i = 0; !rc && actual && YAJL_IS_ARRAY(actual) && i < actual->u.array.len; i++) {
+        yajl_val v = actual->u.array.values[i];
+        if (!YAJL_IS_STRING(v))
+            continue;
+        const char *e = YAJL_GET_STRING(v);
+        size_t keylen = strcspn(e, "=");
+        if (env_lookup_list(&spec->env, e, keylen) || env_lookup_json(image_env, e, keylen))
+            continue;
+        rc = add_drift(st, "env %.*s: set in the container, no longer in the config",
+                       (int)keylen, e);
+    }
+    return rc;
+}
+
+static int list_drift(v6n_node_status *st, const char *what, const v6n_strlist *want,
+                      yajl_val have)
+{
+    int rc = V6N_OK;
+    for (size_t i = 0; !rc && i < want->len; i++)
+        if (!array_has(have, want->items[i]))
+            rc = add_drift(st, "%s %s: added to the config since the start", what,
+                           want->items[i]);
+    for (size_t i = 0; !rc && have && YAJL_IS_ARRAY(have) && i < have->u.array.len; i++) {
+        yajl_val v = have->u.array.values[i];
+        if (YAJL_IS_STRING(v) && !v6n_strlist_contains(want, YAJL_GET_STRING(v)))
+            rc = add_drift(st, "%s %s: in the container, no longer in the config", what,
+                           YAJL_GET_STRING(v));
+    }
+    return rc;
+}
+
+static int compute_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_val c,
+                         yajl_val image_env)
+{
+    int rc = V6N_OK;
+    const char *image = str_at(c, "Config", "Image");
+    bool server_rule = spec->image_rule == V6N_IMAGE_DEFAULT && image &&
+                       strncmp(image, IMAGE_REPO ":", strlen(IMAGE_REPO) + 1) == 0;
+    /* with the default rule the server's version may have chosen the tag at
+     * start: any tag of the vantage6 node image is then no drift */
+    if (image && strcmp(image, spec->image) != 0 && !server_rule)
+        rc = add_drift(st, "image: the container runs %s, the config now gives %s", image,
+                       spec->image);
+
+    yajl_val cmd = at(c, "Config", "Cmd");
+    bool same_cmd = cmd && YAJL_IS_ARRAY(cmd) && cmd->u.array.len == spec->argv.len;
+    for (size_t i = 0; same_cmd && i < spec->argv.len; i++)
+        same_cmd = YAJL_IS_STRING(cmd->u.array.values[i]) &&
+                   strcmp(cmd->u.array.values[i]->u.string, spec->argv.items[i]) == 0;
+    if (!rc && !same_cmd)
+        rc = add_drift(st, "command: differs from '%s ...' (the config file or scope changed)",
+                       spec->argv.items[0]);
+    if (!rc)
+        rc = env_drift(st, spec, at(c, "Config", "Env"), image_env);
+    if (!rc)
+        rc = list_drift(st, "bind", &spec->binds, at(c, "HostConfig", "Binds"));
+    if (!rc)
+        rc = list_drift(st, "extra host", &spec->extra_hosts, at(c, "HostConfig", "ExtraHosts"));
+    for (size_t i = 0; !rc && i < spec->label_keys.len; i++) {
+        const char *have = str_at(at(c, "Config", "Labels"), spec->label_keys.items[i], NULL);
+        if (!have || strcmp(have, spec->label_values.items[i]) != 0)
+            rc = add_drift(st, "label %s: the container has '%s', the config now gives '%s'",
+                           spec->label_keys.items[i], have ? have : "",
+                           spec->label_values.items[i]);
+    }
+    bool auto_remove = YAJL_IS_TRUE(at(c, "HostConfig", "AutoRemove"));
+    if (!rc && auto_remove != spec->auto_remove)
+        rc = add_drift(st, "auto-remove: the container has %s, the options now give %s",
+                       auto_remove ? "on" : "off", spec->auto_remove ? "on" : "off");
+    return rc;
+}
+
+/* Config.Env of the image the container runs (empty when it is gone). */
+static int image_env(yajl_val *out, v6n_client *client, yajl_val container)
+{
+    *out = NULL;
+    const char *image_id = v6n_json_string(container, "Image"); /* sha256:..., exact */
+    if (!image_id)
+        return V6N_OK;
+    char *path = v6n_asprintf("/images/%s/json", image_id);
+    if (!path)
+        return v6n_err_nomem();
+    v6n_request req = {.method = "GET", .path = path, .step = "inspect the node's image"};
+    v6n_http_response resp;
+    int rc = v6n_engine_do(client, &req, &resp);
+    if (!rc && resp.status == 200)
+        rc = v6n_json_parse(out, resp.body.ptr, req.step);
+    else if (!rc && resp.status != 404)
+        rc = v6n_engine_error(&req, &resp);
+    v6n_http_response_free(&resp);
+    free(path);
+    return rc;
+}
+
+int v6n_node_status_get(v6n_node_status **out, v6n_client *client, const v6n_node_spec *spec)
+{
+    if (!out || !client || !spec)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_status_get: out, client and spec are required");
+    *out = NULL;
+    v6n_node_status *st = calloc(1, sizeof(*st));
+    if (!st)
+        return v6n_err_nomem();
+    yajl_val c = NULL, img = NULL;
+    int rc = v6n_container_inspect(&c, client, spec->container_name);
+    if (rc == V6N_ENOTFOUND) {
+        v6n_error_clear();
+        rc = V6N_OK;
+        st->state = V6N_NODE_ABSENT;
+        st->text = v6n_strdup("absent");
+        st->id = v6n_strdup("");
+        st->image = v6n_strdup("");
+        st->started_at = v6n_strdup("");
+        st->finished_at = v6n_strdup("");
+    } else if (!rc) {
+        const char *status = str_at(c, "State", "Status");
+        yajl_val code = at(c, "State", "ExitCode");
+        st->state = v6n_node_state_from_engine(status);
+        st->text = dup_or_empty(status);
+        st->id = dup_or_empty(v6n_json_string(c, "Id"));
+        st->image = dup_or_empty(str_at(c, "Config", "Image"));
+        st->started_at = dup_or_empty(str_at(c, "State", "StartedAt"));
+        st->finished_at = dup_or_empty(str_at(c, "State", "FinishedAt"));
+        st->exit_code = code && YAJL_IS_INTEGER(code) ? (int)YAJL_GET_INTEGER(code) : 0;
+        rc = image_env(&img, client, c);
+        if (!rc)
+            rc = compute_drift(st, spec, c, at(img, "Config", "Env"));
+    }
+    if (!rc && (!st->text || !st->id || !st->image || !st->started_at || !st->finished_at))
+        rc = v6n_err_nomem();
+    yajl_tree_free(c);
+    yajl_tree_free(img);
+    if (rc) {
+        v6n_node_status_free(st);
+        return rc;
+    }
+    *out = st;
+    return V6N_OK;
+}
+
+void v6n_node_status_free(v6n_node_status *st)
+{
+    if (!st)
+        return;
+    free(st->text);
+    free(st->id);
+    free(st->image);
+    free(st->started_at);
+    free(st->finished_at);
+    v6n_strlist_free(&st->drift);
+    free(st);
+}
+
+v6n_node_state v6n_node_status_state(const v6n_node_status *st)
+{
+    return st ? st->state : V6N_NODE_ABSENT;
+}
+
+#define FIELD(name)                                                                               \
+    const char *v6n_node_status_##name(const v6n_node_status *st)                                 \
+    {                                                                                             \
+        return st ? st->name : "";                                                                \
+    }
+FIELD(text)
+FIELD(image)
+FIELD(started_at)
+FIELD(finished_at)
+
+const char *v6n_node_status_container_id(const v6n_node_status *st)
+{
+    return st ? st->id : "";
+}
+
+int v6n_node_status_exit_code(const v6n_node_status *st)
+{
+    return st ? st->exit_code : 0;
+}
+
+size_t v6n_node_status_drift_count(const v6n_node_status *st)
+{
+    return st ? st->drift.len : 0;
+}
+
+const char *v6n_node_status_drift(const v6n_node_status *st, size_t i)
+{
+    return (st && i < st->drift.len) ? st->drift.items[i] : NULL;
+}

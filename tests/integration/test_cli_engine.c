@@ -1,0 +1,2 @@
+/* The v6node tool against the real engine (written next). */
+#include <criterion/criterion.h>
