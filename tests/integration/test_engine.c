@@ -13,241 +13,34 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
-#include "support.h"
-#include "v6node.h"
+#include "node_fixture.h"
 
-#define STANDIN  "127.0.0.1:5999/v6node-test/node:standin"
-#define NO_VNODE "127.0.0.1:5999/v6node-test/node:no-vnode"
-#define ABSENT   "127.0.0.1:5999/v6node-test/absent:1"
 
-/* ---- per-test state -------------------------------------------------------- */
+TestSuite(engine, .init = nodefx_init, .fini = nodefx_fini, .timeout = 120);
 
-static char *dir;                /* HOME and config folder of the test */
-static char node[64];            /* the node name */
-static char container[96];       /* vantage6-<node>-user */
-static char extra_names[4][160]; /* other containers the test made */
-static char extra_images[2][300];
-static v6n_client *client;
-static v6n_config *cfg;
-static v6n_node_spec *spec;
-static v6n_start_options opts;
-static char *cid;
-static int server_pid;
-
-static const char *const VOLUME_SUFFIXES[] = {"vol", "vpn-vol", "ssh-vol", "squid-vol"};
-
-static void init(void)
-{
-    static int counter;
-    snprintf(node, sizeof(node), "v6ntest-%d-%ld-%d", (int)getpid(), (long)time(NULL) % 100000,
-             ++counter);
-    snprintf(container, sizeof(container), "vantage6-%s-user", node);
-    dir = make_temp_dir("engine");
-    cr_assert_not_null(dir);
-    char home[1024];
-    snprintf(home, sizeof(home), "%s/home", dir);
-    setenv("HOME", home, 1);
-    unsetenv("XDG_CONFIG_HOME");
-    unsetenv("XDG_DATA_HOME");
-    unsetenv("XDG_CACHE_HOME");
-    cr_assert_eq(v6n_client_new(&client, NULL), V6N_OK, "%s", v6n_error_last()->message);
-    v6n_start_options_init(&opts, V6N_START_OPTIONS_VERSION);
-    opts.image = STANDIN;
-    opts.pull = V6N_PULL_MISSING;
-    opts.working_dir = dir;
-    memset(extra_names, 0, sizeof(extra_names));
-    memset(extra_images, 0, sizeof(extra_images));
-}
-
-static void quiet_docker(const char *a, const char *b, const char *c)
-{
-    run_result r = docker_cli(a, b, c, NULL);
-    run_result_free(&r);
-}
-
-static void fini(void)
-{
-    quiet_docker("rm", "-f", container);
-    for (size_t i = 0; i < 4; i++)
-        if (extra_names[i][0])
-            quiet_docker("rm", "-f", extra_names[i]);
-    for (size_t i = 0; i < 4; i++) {
-        char vol[160];
-        snprintf(vol, sizeof(vol), "%s-%s", container, VOLUME_SUFFIXES[i]);
-        quiet_docker("volume", "rm", vol);
-    }
-    for (size_t i = 0; i < 2; i++)
-        if (extra_images[i][0])
-            quiet_docker("rmi", extra_images[i], NULL);
-    stop_server(server_pid);
-    server_pid = 0;
-    v6n_free(cid);
-    cid = NULL;
-    v6n_node_spec_free(spec);
-    spec = NULL;
-    v6n_config_free(cfg);
-    cfg = NULL;
-    v6n_client_free(client);
-    client = NULL;
-    remove_tree(dir);
-    free(dir);
-}
-
-TestSuite(engine, .init = init, .fini = fini, .timeout = 120);
-
-/* ---- helpers ------------------------------------------------------------ */
-
-static void write_config_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* The node's config, from a printf format (HEAD supplies the fixed keys). */
-static void write_config_text(const char *fmt, ...)
-{
-    char body[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(body, sizeof(body), fmt, ap);
-    va_end(ap);
-    char text[8192], path[2048];
-    snprintf(text, sizeof(text),
-             "api_key: k\ntask_dir: /tmp/t\n"
-             "logging: {level: INFO, use_console: true, backup_count: 5, max_size: 1024, "
-             "format: x, datefmt: y}\n"
-             "%s",
-             body);
-    snprintf(path, sizeof(path), "%s/conf/%s.yaml", dir, node);
-    cr_assert_eq(write_text(path, text), 0);
-    v6n_config_free(cfg);
-    cfg = NULL;
-    cr_assert_eq(v6n_config_load(&cfg, path), V6N_OK, "%s", v6n_error_last()->message);
-}
-
-/* A typical node: a csv database, an sql one, a key, extra env and host. */
-static void typical_config(void)
-{
-    char csv[2048], key[2048];
-    snprintf(csv, sizeof(csv), "%s/data/cohort.csv", dir);
-    cr_assert_eq(write_text(csv, "id,age\n1,40\n"), 0);
-    snprintf(key, sizeof(key), "%s/home/.local/share/vantage6/node/%s/private_key.pem", dir, node);
-    cr_assert_eq(write_text(key, "KEY\n"), 0);
-    write_config_text("server_url: https://v6.example.org\nport: 443\napi_path: /api\n"
-                      "databases:\n"
-                      "  - label: default\n    uri: data/cohort.csv\n    type: csv\n"
-                      "  - label: registry\n    uri: postgresql://u:pw@db.example.org/r\n"
-                      "    type: sql\n"
-                      "encryption: {enabled: true}\n"
-                      "node_extra_env: {SITE: test-site, LEVEL: 3}\n"
-                      "node_extra_hosts: {db.example.org: 127.0.0.1}\n");
-}
-
-static void build(void)
-{
-    v6n_node_spec_free(spec);
-    spec = NULL;
-    cr_assert_eq(v6n_node_spec_build(&spec, cfg, &opts), V6N_OK, "%s", v6n_error_last()->message);
-}
-
-static void start_ok(void)
-{
-    build();
-    v6n_free(cid);
-    cid = NULL;
-    int rc = v6n_node_start(&cid, client, spec, &opts);
-    cr_assert_eq(rc, V6N_OK, "start failed: %s", v6n_error_last()->message);
-    cr_assert_not_null(cid);
-}
-
-static int start_fails(void)
-{
-    build();
-    char *id = NULL;
-    int rc = v6n_node_start(&id, client, spec, &opts);
-    cr_assert_neq(rc, V6N_OK, "start unexpectedly succeeded");
-    cr_assert_null(id);
-    return rc;
-}
-
-/* `docker inspect -f FORMAT name`, trimmed; NULL when there is no such object. */
-static char *inspect(const char *kind, const char *name, const char *format)
-{
-    run_result r = kind ? docker_cli(kind, "inspect", "-f", format, name, NULL)
-                        : docker_cli("inspect", "-f", format, name, NULL);
-    char *out = NULL;
-    if (r.exit_code == 0) {
-        out = strdup(r.out);
-        out[strcspn(out, "\n")] = '\0';
-    }
-    run_result_free(&r);
-    return out;
-}
-
-static bool container_exists(const char *name)
-{
-    char *s = inspect(NULL, name, "{{.Id}}");
-    free(s);
-    return s != NULL;
-}
-
-static bool volume_exists(const char *name)
-{
-    char *s = inspect("volume", name, "{{.Name}}");
-    free(s);
-    return s != NULL;
-}
-
-static int node_volumes_present(void)
-{
-    int n = 0;
-    for (size_t i = 0; i < 4; i++) {
-        char vol[160];
-        snprintf(vol, sizeof(vol), "%s-%s", container, VOLUME_SUFFIXES[i]);
-        n += volume_exists(vol);
-    }
-    return n;
-}
-
-/* The node's output so far (docker logs), waiting up to `seconds` for `needle`. */
-static char *wait_for_log(const char *name, const char *needle, double seconds)
-{
-    for (int i = 0; i < (int)(seconds * 10); i++) {
-        run_result r = docker_cli("logs", name, NULL);
-        if (r.exit_code == 0 && strstr(r.out, needle)) {
-            run_result_free(&r);
-            r = docker_cli("logs", name, NULL);
-            char *out = strdup(r.out);
-            run_result_free(&r);
-            return out;
-        }
-        run_result_free(&r);
-        usleep(100000);
-    }
-    run_result r = docker_cli("logs", name, NULL);
-    cr_log_error("logs of %s: %s%s", name, r.out, r.err);
-    run_result_free(&r);
-    return NULL;
-}
 
 /* ---- starting ------------------------------------------------------------ */
 
 Test(engine, node_starts_stays_up_and_its_contract_holds)
 {
-    typical_config();
-    start_ok();
-    char *logs = wait_for_log(container, "vnode-local: contract", 10);
+    nodefx_typical_config();
+    nodefx_start_ok();
+    char *logs = nodefx_wait_for_log(fx.container, "vnode-local: contract", 10);
     cr_assert_not_null(logs, "no contract line");
     cr_expect(strstr(logs, "contract holds"), "the stand-in says: %s", logs);
     free(logs);
     sleep(2);
-    char *running = inspect(NULL, container, "{{.State.Running}} {{.Id}}");
+    char *running = nodefx_inspect(NULL, fx.container, "{{.State.Running}} {{.Id}}");
     cr_assert_not_null(running);
     char expected[256];
-    snprintf(expected, sizeof(expected), "true %s", cid);
+    snprintf(expected, sizeof(expected), "true %s", fx.cid);
     cr_expect_str_eq(running, expected, "the node did not stay up");
     free(running);
-    cr_expect_eq(node_volumes_present(), 4);
+    cr_expect_eq(nodefx_volumes_present(), 4);
 
     /* the data and log folders were created */
     char path[2048];
-    snprintf(path, sizeof(path), "%s/home/.cache/vantage6/log/node/%s/vnode-local.log", dir, node);
+    snprintf(path, sizeof(path), "%s/home/.cache/vantage6/log/node/%s/vnode-local.log", fx.dir, fx.node);
     char *logfile = read_text(path);
     cr_expect(logfile && strstr(logfile, "contract holds"), "no log file at %s", path);
     free(logfile);
@@ -263,21 +56,21 @@ static void expect_string_array(yajl_val arr, size_t (*count)(const v6n_node_spe
                                 const char *(*item)(const v6n_node_spec *, size_t),
                                 const char *what)
 {
-    size_t n = count(spec);
+    size_t n = count(fx.spec);
     cr_assert(arr && YAJL_IS_ARRAY(arr), "%s is not an array", what);
     cr_assert_eq(arr->u.array.len, n, "%s: %zu entries, the spec has %zu", what, arr->u.array.len,
                  n);
     for (size_t i = 0; i < n; i++)
         cr_expect(YAJL_IS_STRING(arr->u.array.values[i]) &&
-                      strcmp(arr->u.array.values[i]->u.string, item(spec, i)) == 0,
-                  "%s[%zu]: expected %s", what, i, item(spec, i));
+                      strcmp(arr->u.array.values[i]->u.string, item(fx.spec, i)) == 0,
+                  "%s[%zu]: expected %s", what, i, item(fx.spec, i));
 }
 
 Test(engine, inspect_equals_the_spec)
 {
-    typical_config();
-    start_ok();
-    run_result r = docker_cli("inspect", container, NULL);
+    nodefx_typical_config();
+    nodefx_start_ok();
+    run_result r = docker_cli("inspect", fx.container, NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     char err[256];
     yajl_val all = yajl_tree_parse(r.out, err, sizeof(err));
@@ -286,7 +79,7 @@ Test(engine, inspect_equals_the_spec)
 
     yajl_val image = json_at(c, "Config", "Image");
     cr_assert(image && YAJL_IS_STRING(image));
-    cr_expect_str_eq(image->u.string, v6n_node_spec_image(spec));
+    cr_expect_str_eq(image->u.string, v6n_node_spec_image(fx.spec));
     expect_string_array(json_at(c, "Config", "Cmd"), v6n_node_spec_argc, v6n_node_spec_argv, "Cmd");
     expect_string_array(json_at(c, "Config", "Env"), v6n_node_spec_env_count, v6n_node_spec_env,
                         "Env");
@@ -297,17 +90,17 @@ Test(engine, inspect_equals_the_spec)
     cr_expect(YAJL_IS_TRUE(json_at(c, "Config", "Tty")));
     cr_expect(YAJL_IS_TRUE(json_at(c, "HostConfig", "AutoRemove")));
     yajl_val labels = json_at(c, "Config", "Labels");
-    for (size_t i = 0; i < v6n_node_spec_label_count(spec); i++) {
-        const char *path[] = {v6n_node_spec_label_key(spec, i), NULL};
+    for (size_t i = 0; i < v6n_node_spec_label_count(fx.spec); i++) {
+        const char *path[] = {v6n_node_spec_label_key(fx.spec, i), NULL};
         yajl_val v = yajl_tree_get(labels, path, yajl_t_string);
-        cr_expect(v && strcmp(v->u.string, v6n_node_spec_label_value(spec, i)) == 0, "label %s",
+        cr_expect(v && strcmp(v->u.string, v6n_node_spec_label_value(fx.spec, i)) == 0, "label %s",
                   path[0]);
     }
     /* the only other label comes from the stand-in image itself */
-    cr_expect_eq(labels->u.object.len, v6n_node_spec_label_count(spec) + 1);
+    cr_expect_eq(labels->u.object.len, v6n_node_spec_label_count(fx.spec) + 1);
     yajl_val name = yajl_tree_get(c, (const char *[]){"Name", NULL}, yajl_t_string);
     char slash_name[128];
-    snprintf(slash_name, sizeof(slash_name), "/%s", container);
+    snprintf(slash_name, sizeof(slash_name), "/%s", fx.container);
     cr_assert_not_null(name);
     cr_expect_str_eq(name->u.string, slash_name);
     yajl_tree_free(all);
@@ -316,24 +109,24 @@ Test(engine, inspect_equals_the_spec)
 
 Test(engine, keep_means_no_auto_remove)
 {
-    typical_config();
-    opts.keep = 1;
-    start_ok();
-    char *ar = inspect(NULL, container, "{{.HostConfig.AutoRemove}}");
+    nodefx_typical_config();
+    fx.opts.keep = 1;
+    nodefx_start_ok();
+    char *ar = nodefx_inspect(NULL, fx.container, "{{.HostConfig.AutoRemove}}");
     cr_expect_str_eq(ar, "false");
     free(ar);
 }
 
 Test(engine, starting_a_running_node_is_a_conflict)
 {
-    typical_config();
-    start_ok();
-    char *first = strdup(cid);
-    cr_assert_eq(start_fails(), V6N_ECONFLICT);
+    nodefx_typical_config();
+    nodefx_start_ok();
+    char *first = strdup(fx.cid);
+    cr_assert_eq(nodefx_start_fails(), V6N_ECONFLICT);
     char expected[256];
-    snprintf(expected, sizeof(expected), "node %s is already running", node);
+    snprintf(expected, sizeof(expected), "node %s is already running", fx.node);
     cr_expect(strstr(v6n_error_last()->message, expected), "%s", v6n_error_last()->message);
-    char *id = inspect(NULL, container, "{{.Id}}");
+    char *id = nodefx_inspect(NULL, fx.container, "{{.Id}}");
     cr_expect_str_eq(id, first, "the running node was touched");
     free(id);
     free(first);
@@ -341,32 +134,32 @@ Test(engine, starting_a_running_node_is_a_conflict)
 
 Test(engine, a_stopped_leftover_is_replaced_and_a_bystander_survives)
 {
-    typical_config();
-    opts.keep = 1;
-    start_ok();
-    char *old = strdup(cid);
-    run_result r = docker_cli("stop", "-t", "1", container, NULL);
+    nodefx_typical_config();
+    fx.opts.keep = 1;
+    nodefx_start_ok();
+    char *old = strdup(fx.cid);
+    run_result r = docker_cli("stop", "-t", "1", fx.container, NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     run_result_free(&r);
 
     /* a container whose name merely contains the node's container name */
-    snprintf(extra_names[0], sizeof(extra_names[0]), "%s-bystander", container);
-    r = docker_cli("run", "-d", "--name", extra_names[0], "--network", "none", STANDIN, "sleep",
+    snprintf(fx.extra_names[0], sizeof(fx.extra_names[0]), "%s-bystander", fx.container);
+    r = docker_cli("run", "-d", "--name", fx.extra_names[0], "--network", "none", STANDIN, "sleep",
                    "300", NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     run_result_free(&r);
     /* and a stopped one too */
-    snprintf(extra_names[1], sizeof(extra_names[1]), "x%s", container);
-    r = docker_cli("create", "--name", extra_names[1], "--network", "none", STANDIN, "true", NULL);
+    snprintf(fx.extra_names[1], sizeof(fx.extra_names[1]), "x%s", fx.container);
+    r = docker_cli("create", "--name", fx.extra_names[1], "--network", "none", STANDIN, "true", NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     run_result_free(&r);
 
-    start_ok();
-    cr_expect_str_neq(cid, old, "the leftover was not replaced");
-    cr_expect(!container_exists(old), "the old container is still there");
-    cr_expect(container_exists(extra_names[0]), "the running bystander was removed");
-    cr_expect(container_exists(extra_names[1]), "the stopped bystander was removed");
-    char *state = inspect(NULL, extra_names[0], "{{.State.Running}}");
+    nodefx_start_ok();
+    cr_expect_str_neq(fx.cid, old, "the leftover was not replaced");
+    cr_expect(!nodefx_container_exists(old), "the old container is still there");
+    cr_expect(nodefx_container_exists(fx.extra_names[0]), "the running bystander was removed");
+    cr_expect(nodefx_container_exists(fx.extra_names[1]), "the stopped bystander was removed");
+    char *state = nodefx_inspect(NULL, fx.extra_names[0], "{{.State.Running}}");
     cr_expect_str_eq(state, "true");
     free(state);
     free(old);
@@ -374,45 +167,45 @@ Test(engine, a_stopped_leftover_is_replaced_and_a_bystander_survives)
 
 Test(engine, a_running_bystander_is_no_conflict)
 {
-    typical_config();
-    snprintf(extra_names[0], sizeof(extra_names[0]), "%s-run-12", container);
-    run_result r = docker_cli("run", "-d", "--name", extra_names[0], "--network", "none", "--label",
+    nodefx_typical_config();
+    snprintf(fx.extra_names[0], sizeof(fx.extra_names[0]), "%s-run-12", fx.container);
+    run_result r = docker_cli("run", "-d", "--name", fx.extra_names[0], "--network", "none", "--label",
                               "vantage6-type=node", STANDIN, "sleep", "300", NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     run_result_free(&r);
-    start_ok();
-    cr_expect(container_exists(extra_names[0]));
+    nodefx_start_ok();
+    cr_expect(nodefx_container_exists(fx.extra_names[0]));
 }
 
 Test(engine, a_missing_image_creates_no_volume)
 {
-    typical_config();
-    opts.image = ABSENT;
-    opts.pull = V6N_PULL_NEVER;
-    cr_expect_eq(start_fails(), V6N_ENOTFOUND);
+    nodefx_typical_config();
+    fx.opts.image = ABSENT;
+    fx.opts.pull = V6N_PULL_NEVER;
+    cr_expect_eq(nodefx_start_fails(), V6N_ENOTFOUND);
     cr_expect(strstr(v6n_error_last()->message, ABSENT), "%s", v6n_error_last()->message);
-    cr_expect_eq(node_volumes_present(), 0);
+    cr_expect_eq(nodefx_volumes_present(), 0);
 
     /* the default policy: the pull fails at once and there is no local copy */
-    opts.pull = V6N_PULL_DEFAULT;
-    cr_expect_eq(start_fails(), V6N_ENOTFOUND);
+    fx.opts.pull = V6N_PULL_DEFAULT;
+    cr_expect_eq(nodefx_start_fails(), V6N_ENOTFOUND);
     cr_expect(strstr(v6n_error_last()->message, "no local copy"), "%s", v6n_error_last()->message);
-    cr_expect_eq(node_volumes_present(), 0);
-    cr_expect(!container_exists(container));
+    cr_expect_eq(nodefx_volumes_present(), 0);
+    cr_expect(!nodefx_container_exists(fx.container));
 }
 
 Test(engine, an_unreachable_engine_names_the_socket)
 {
-    typical_config();
-    v6n_client_free(client);
+    nodefx_typical_config();
+    v6n_client_free(fx.client);
     v6n_engine_options eo = V6N_ENGINE_OPTIONS_INIT;
     char sock[1200];
-    snprintf(sock, sizeof(sock), "unix://%s/no-engine.sock", dir);
+    snprintf(sock, sizeof(sock), "unix://%s/no-engine.sock", fx.dir);
     eo.host = sock;
-    cr_assert_eq(v6n_client_new(&client, &eo), V6N_OK);
-    cr_expect_eq(start_fails(), V6N_EUNAVAILABLE);
+    cr_assert_eq(v6n_client_new(&fx.client, &eo), V6N_OK);
+    cr_expect_eq(nodefx_start_fails(), V6N_EUNAVAILABLE);
     cr_expect(strstr(v6n_error_last()->message, sock + 7), "%s", v6n_error_last()->message);
-    cr_expect_eq(v6n_client_ping(client), V6N_EUNAVAILABLE);
+    cr_expect_eq(v6n_client_ping(fx.client), V6N_EUNAVAILABLE);
 }
 
 typedef struct event_log {
@@ -452,7 +245,7 @@ static int start_registry(void)
     snprintf(script, sizeof(script), "%s/tests/integration/fake_registry.py", V6N_SOURCE_DIR);
     char *argv[] = {"python3", script, "0", NULL};
     int port = 0;
-    cr_assert_eq(spawn_server(&server_pid, &port, argv, 20.0), 0,
+    cr_assert_eq(spawn_server(&fx.server_pid, &port, argv, 20.0), 0,
                  "the fake registry did not start");
     return port;
 }
@@ -460,23 +253,23 @@ static int start_registry(void)
 Test(engine, an_error_inside_the_pull_stream_is_reported)
 {
     int port = start_registry();
-    typical_config();
+    nodefx_typical_config();
     char image[256];
     snprintf(image, sizeof(image), "127.0.0.1:%d/v6node-test/broken:1", port);
-    snprintf(extra_images[0], sizeof(extra_images[0]), "%s", image);
-    opts.image = image;
-    opts.pull = V6N_PULL_ALWAYS;
+    snprintf(fx.extra_images[0], sizeof(fx.extra_images[0]), "%s", image);
+    fx.opts.image = image;
+    fx.opts.pull = V6N_PULL_ALWAYS;
     event_log log = {0};
-    opts.on_event = record_event;
-    opts.payload = &log;
-    cr_expect_eq(start_fails(), V6N_EENGINE);
+    fx.opts.on_event = record_event;
+    fx.opts.payload = &log;
+    cr_expect_eq(nodefx_start_fails(), V6N_EENGINE);
     const v6n_error *e = v6n_error_last();
     cr_expect(strstr(e->message, "verification failed"), "%s", e->message);
     cr_expect(strstr(e->message, image), "%s", e->message);
     cr_expect_eq(e->http_status, 200, "the error came inside a 200 stream");
     cr_expect_eq(log.starts, 1);
     cr_expect_eq(log.done, 0);
-    cr_expect_eq(node_volumes_present(), 0);
+    cr_expect_eq(nodefx_volumes_present(), 0);
 }
 
 Test(engine, a_good_pull_reports_progress)
@@ -484,66 +277,66 @@ Test(engine, a_good_pull_reports_progress)
     int port = start_registry();
     char image[256];
     snprintf(image, sizeof(image), "127.0.0.1:%d/v6node-test/good:1", port);
-    snprintf(extra_images[0], sizeof(extra_images[0]), "%s", image);
+    snprintf(fx.extra_images[0], sizeof(fx.extra_images[0]), "%s", image);
     event_log log = {0};
-    cr_assert_eq(v6n_image_pull(client, image, record_event, &log), V6N_OK, "%s",
+    cr_assert_eq(v6n_image_pull(fx.client, image, record_event, &log), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect_eq(log.starts, 1);
     cr_expect_geq(log.progress, 2);
     cr_expect_eq(log.done, 1);
     int present = 0;
-    cr_expect_eq(v6n_image_exists(&present, client, image), V6N_OK);
+    cr_expect_eq(v6n_image_exists(&present, fx.client, image), V6N_OK);
     cr_expect_eq(present, 1);
 
     /* a missing tag is a 404 before the stream */
     snprintf(image, sizeof(image), "127.0.0.1:%d/v6node-test/good:nope", port);
-    cr_expect_eq(v6n_image_pull(client, image, NULL, NULL), V6N_ENOTFOUND, "%s",
+    cr_expect_eq(v6n_image_pull(fx.client, image, NULL, NULL), V6N_ENOTFOUND, "%s",
                  v6n_error_last()->message);
     cr_expect_eq(v6n_error_last()->http_status, 404);
 }
 
 Test(engine, a_start_failure_leaves_nothing_behind)
 {
-    typical_config();
-    opts.image = NO_VNODE;
-    cr_expect_eq(start_fails(), V6N_EENGINE);
+    nodefx_typical_config();
+    fx.opts.image = NO_VNODE;
+    cr_expect_eq(nodefx_start_fails(), V6N_EENGINE);
     cr_expect(strstr(v6n_error_last()->message, "executable file not found"), "%s",
               v6n_error_last()->message);
     cr_expect_eq(v6n_error_last()->http_status, 400);
-    cr_expect(!container_exists(container), "a half-started container was left");
-    cr_expect_eq(node_volumes_present(), 0, "volumes of the failed start were left");
+    cr_expect(!nodefx_container_exists(fx.container), "a half-started container was left");
+    cr_expect_eq(nodefx_volumes_present(), 0, "volumes of the failed start were left");
 
-    opts.keep = 1; /* no auto-remove: the engine keeps the failed container */
-    cr_expect_eq(start_fails(), V6N_EENGINE);
-    cr_expect(!container_exists(container), "a half-started --keep container was left");
-    cr_expect_eq(node_volumes_present(), 0);
+    fx.opts.keep = 1; /* no auto-remove: the engine keeps the failed container */
+    cr_expect_eq(nodefx_start_fails(), V6N_EENGINE);
+    cr_expect(!nodefx_container_exists(fx.container), "a half-started --keep container was left");
+    cr_expect_eq(nodefx_volumes_present(), 0);
 }
 
 Test(engine, a_failed_start_keeps_the_volumes_the_node_had)
 {
-    typical_config();
+    nodefx_typical_config();
     char data_volume[160];
-    snprintf(data_volume, sizeof(data_volume), "%s-vol", container);
+    snprintf(data_volume, sizeof(data_volume), "%s-vol", fx.container);
     run_result r = docker_cli("volume", "create", data_volume, NULL);
     cr_assert_eq(r.exit_code, 0);
     run_result_free(&r);
-    opts.image = NO_VNODE;
-    start_fails();
-    cr_expect(volume_exists(data_volume), "the node's own data volume was removed");
-    cr_expect_eq(node_volumes_present(), 1);
+    fx.opts.image = NO_VNODE;
+    nodefx_start_fails();
+    cr_expect(nodefx_volume_exists(data_volume), "the node's own data volume was removed");
+    cr_expect_eq(nodefx_volumes_present(), 1);
 }
 
 Test(engine, volumes_ensure_is_idempotent)
 {
-    typical_config();
-    build();
-    cr_assert_eq(v6n_volumes_ensure(client, spec), V6N_OK, "%s", v6n_error_last()->message);
-    cr_expect_eq(node_volumes_present(), 4);
-    unsigned long before = v6n_client_request_count(client);
-    cr_assert_eq(v6n_volumes_ensure(client, spec), V6N_OK, "%s", v6n_error_last()->message);
-    cr_expect_eq(v6n_client_request_count(client) - before, 1,
+    nodefx_typical_config();
+    nodefx_build();
+    cr_assert_eq(v6n_volumes_ensure(fx.client, fx.spec), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_eq(nodefx_volumes_present(), 4);
+    unsigned long before = v6n_client_request_count(fx.client);
+    cr_assert_eq(v6n_volumes_ensure(fx.client, fx.spec), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_eq(v6n_client_request_count(fx.client) - before, 1,
                  "existing volumes should cost one request");
-    cr_expect_eq(node_volumes_present(), 4);
+    cr_expect_eq(nodefx_volumes_present(), 4);
 }
 
 Test(engine, the_server_version_chooses_the_image)
@@ -552,51 +345,51 @@ Test(engine, the_server_version_chooses_the_image)
     snprintf(script, sizeof(script), "%s/tests/integration/version_server.py", V6N_SOURCE_DIR);
     char *argv[] = {"python3", script, "4999.77.1", "0", NULL};
     int port = 0;
-    cr_assert_eq(spawn_server(&server_pid, &port, argv, 20.0), 0);
+    cr_assert_eq(spawn_server(&fx.server_pid, &port, argv, 20.0), 0);
     /* a local image of that version, so nothing is pulled */
-    snprintf(extra_images[0], sizeof(extra_images[0]),
+    snprintf(fx.extra_images[0], sizeof(fx.extra_images[0]),
              "harbor2.vantage6.ai/infrastructure/node:4999.77");
-    run_result r = docker_cli("tag", STANDIN, extra_images[0], NULL);
+    run_result r = docker_cli("tag", STANDIN, fx.extra_images[0], NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     run_result_free(&r);
 
-    write_config_text("server_url: http://127.0.0.1\nport: %d\napi_path: /api\n"
+    nodefx_write_config("server_url: http://127.0.0.1\nport: %d\napi_path: /api\n"
                       "databases: [{label: default, uri: 'postgresql://x/y', type: sql}]\n"
                       "encryption: {enabled: false}\n",
                       port);
-    opts.image = NULL;
-    opts.pull = V6N_PULL_MISSING;
-    build();
-    cr_expect_eq(v6n_node_spec_image_rule(spec), V6N_IMAGE_DEFAULT);
-    int rc = v6n_node_start(&cid, client, spec, &opts);
+    fx.opts.image = NULL;
+    fx.opts.pull = V6N_PULL_MISSING;
+    nodefx_build();
+    cr_expect_eq(v6n_node_spec_image_rule(fx.spec), V6N_IMAGE_DEFAULT);
+    int rc = v6n_node_start(&fx.cid, fx.client, fx.spec, &fx.opts);
     cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
-    cr_expect_eq(v6n_node_spec_image_rule(spec), V6N_IMAGE_FROM_SERVER);
-    cr_expect_str_eq(v6n_node_spec_image(spec), extra_images[0]);
-    char *image = inspect(NULL, container, "{{.Config.Image}}");
-    cr_expect_str_eq(image, extra_images[0]);
+    cr_expect_eq(v6n_node_spec_image_rule(fx.spec), V6N_IMAGE_FROM_SERVER);
+    cr_expect_str_eq(v6n_node_spec_image(fx.spec), fx.extra_images[0]);
+    char *image = nodefx_inspect(NULL, fx.container, "{{.Config.Image}}");
+    cr_expect_str_eq(image, fx.extra_images[0]);
     free(image);
 }
 
 Test(engine, an_unreachable_server_falls_back_to_the_default_image)
 {
     /* port 9 (discard) on loopback: nothing listens, the connection is refused */
-    write_config_text("server_url: http://127.0.0.1\nport: 9\napi_path: /api\n"
+    nodefx_write_config("server_url: http://127.0.0.1\nport: 9\napi_path: /api\n"
                       "databases: [{label: default, uri: 'postgresql://x/y', type: sql}]\n"
                       "encryption: {enabled: false}\n");
-    opts.image = NULL;
-    opts.pull = V6N_PULL_NEVER; /* never ask a remote registry for the default image */
-    opts.server_timeout_ms = 500;
-    opts.server_attempts = 2;
+    fx.opts.image = NULL;
+    fx.opts.pull = V6N_PULL_NEVER; /* never ask a remote registry for the default image */
+    fx.opts.server_timeout_ms = 500;
+    fx.opts.server_attempts = 2;
     event_log log = {0};
-    opts.on_event = record_event;
-    opts.payload = &log;
-    cr_expect_eq(start_fails(), V6N_ENOTFOUND);
+    fx.opts.on_event = record_event;
+    fx.opts.payload = &log;
+    cr_expect_eq(nodefx_start_fails(), V6N_ENOTFOUND);
     cr_expect(strstr(v6n_error_last()->message, "harbor2.vantage6.ai/infrastructure/node:cotopaxi"),
               "%s", v6n_error_last()->message);
     cr_expect_eq(log.warnings, 1);
     cr_expect(strstr(log.last_warning, "could not determine the server's version"), "%s",
               log.last_warning);
-    cr_expect_eq(node_volumes_present(), 0);
+    cr_expect_eq(nodefx_volumes_present(), 0);
 }
 
 /* ---- logs ----------------------------------------------------------------- */
@@ -627,14 +420,14 @@ static int capture(const char *data, size_t len, int stream, void *payload)
 
 Test(engine, logs_of_a_tty_node_are_raw)
 {
-    typical_config();
-    start_ok();
-    free(wait_for_log(container, "vnode-local: contract", 10));
+    nodefx_typical_config();
+    nodefx_start_ok();
+    free(nodefx_wait_for_log(fx.container, "vnode-local: contract", 10));
     captured c = {0};
     v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
     lo.on_data = capture;
     lo.payload = &c;
-    cr_assert_eq(v6n_container_logs(client, container, &lo), V6N_OK, "%s",
+    cr_assert_eq(v6n_container_logs(fx.client, fx.container, &lo), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect(strstr(c.text, "vnode-local: contract holds"), "%s", c.text);
     cr_expect(strstr(c.text, "\r\n"), "a TTY turns \\n into \\r\\n");
@@ -645,7 +438,7 @@ Test(engine, logs_of_a_tty_node_are_raw)
     lo.follow = 1;
     lo.payload = &f;
     time_t t0 = time(NULL);
-    cr_assert_eq(v6n_container_logs(client, container, &lo), V6N_OK, "%s",
+    cr_assert_eq(v6n_container_logs(fx.client, fx.container, &lo), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect_leq(time(NULL) - t0, 3);
     cr_expect(strstr(f.text, "contract"));
@@ -653,10 +446,10 @@ Test(engine, logs_of_a_tty_node_are_raw)
 
 Test(engine, logs_of_a_container_without_tty_are_demultiplexed)
 {
-    snprintf(extra_names[0], sizeof(extra_names[0]), "v6ntest-mux-%d-%ld", (int)getpid(),
+    snprintf(fx.extra_names[0], sizeof(fx.extra_names[0]), "v6ntest-mux-%d-%ld", (int)getpid(),
              (long)time(NULL));
     run_result r =
-        docker_cli("run", "--name", extra_names[0], "--network", "none", STANDIN, "sh", "-c",
+        docker_cli("run", "--name", fx.extra_names[0], "--network", "none", STANDIN, "sh", "-c",
                    "echo out-line; sleep 0.3; echo err-line >&2; sleep 0.3; echo out-2", NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     run_result_free(&r);
@@ -664,7 +457,7 @@ Test(engine, logs_of_a_container_without_tty_are_demultiplexed)
     v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
     lo.on_data = capture;
     lo.payload = &c;
-    cr_assert_eq(v6n_container_logs(client, extra_names[0], &lo), V6N_OK, "%s",
+    cr_assert_eq(v6n_container_logs(fx.client, fx.extra_names[0], &lo), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect_str_eq(c.text, "out-line\nerr-line\nout-2\n");
     cr_expect_eq(c.streams[1], 2);
@@ -674,18 +467,18 @@ Test(engine, logs_of_a_container_without_tty_are_demultiplexed)
     lo.tail = 1;
     captured t = {0};
     lo.payload = &t;
-    cr_assert_eq(v6n_container_logs(client, extra_names[0], &lo), V6N_OK);
+    cr_assert_eq(v6n_container_logs(fx.client, fx.extra_names[0], &lo), V6N_OK);
     cr_expect_str_eq(t.text, "out-2\n");
-    cr_expect_eq(v6n_container_logs(client, "v6ntest-no-such-container", &lo), V6N_ENOTFOUND);
+    cr_expect_eq(v6n_container_logs(fx.client, "v6ntest-no-such-container", &lo), V6N_ENOTFOUND);
 }
 
 /* ---- the client ----------------------------------------------------------- */
 
 Test(engine, the_api_version_is_negotiated_or_pinned)
 {
-    cr_expect_null(v6n_client_api_version(client));
-    cr_assert_eq(v6n_client_ping(client), V6N_OK, "%s", v6n_error_last()->message);
-    const char *v = v6n_client_api_version(client);
+    cr_expect_null(v6n_client_api_version(fx.client));
+    cr_assert_eq(v6n_client_ping(fx.client), V6N_OK, "%s", v6n_error_last()->message);
+    const char *v = v6n_client_api_version(fx.client);
     cr_assert_not_null(v);
     run_result r = docker_cli("version", "-f", "{{.Server.APIVersion}}", NULL);
     char engine_version[32] = "";
