@@ -33,6 +33,7 @@ typedef struct cli_node_args {
     bool pretty;
     bool attach;
     bool force, all; /* restart */
+    bool json;       /* status */
     int timeout_s;   /* restart: -1 = the engine's default */
 } cli_node_args;
 
@@ -60,6 +61,7 @@ int cmd_start(int argc, char **argv);
 #define CLI_ARGS_PRETTY 1u /* --pretty */
 #define CLI_ARGS_ENGINE  2u /* --pull, --attach/--detach, --no-server-version */
 #define CLI_ARGS_RESTART 4u /* -f/--force, -t/--timeout, --all */
+#define CLI_ARGS_JSON    8u /* --json */
 
 /* Parse the node and start options of `command` into `a` (which it
  * initialises, reading the volume and key variables from the environment).

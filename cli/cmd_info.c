@@ -12,6 +12,7 @@ static const char STATUS_HELP[] =
     "\n"
     "SYNOPSIS\n"
     "    v6node status [-n NAME | -c PATH] [--system | --user] [--json]\n"
+    "                  [the start options the node was started with]\n"
     "\n"
     "DESCRIPTION\n"
     "    Shows the node's state (running, stopped, absent), container, image, start and\n"
@@ -19,7 +20,9 @@ static const char STATUS_HELP[] =
     "    from the container its config (and the environment) gives now: image, command,\n"
     "    environment, binds, labels, extra hosts, auto-remove. Drift means the config\n"
     "    changed since the start: restart the node to apply it.\n"
-    "    Passwords in database URIs are shown as ***. C API: v6n_node_status_get().\n"
+    "    Passwords in database URIs are shown as ***. Give the start options the node\n"
+    "    was started with (-i, --keep, --mount-src...), or they show as drift.\n"
+    "    C API: v6n_node_status_get().\n"
     "\n"
     "OPTIONS\n"
     "    -n, --name NAME, -c, --config PATH, --system, --user   the node\n"
@@ -106,16 +109,18 @@ static char *redacted(const char *uri)
 
 int cmd_status(int argc, char **argv)
 {
-    cli_select s;
-    int status = cli_parse_select(argc, argv, &s, "status", STATUS_HELP,
-                                  CLI_SEL_NODE | CLI_SEL_SCOPE | CLI_SEL_JSON);
-    if (status >= 0)
+    cli_node_args a = {0};
+    int status = cli_parse_node_args(argc, argv, &a, "status", STATUS_HELP, CLI_ARGS_JSON);
+    if (status >= 0) {
+        cli_node_args_free(&a);
         return status;
+    }
     v6n_config *config = NULL;
     v6n_node_spec *spec = NULL;
     v6n_client *client = NULL;
     v6n_node_status *st = NULL;
-    if (load_spec(&s, &config, &spec) || v6n_client_from_env(&client) ||
+    if (cli_load_config(&a, &config) || v6n_node_spec_build(&spec, config, &a.opts) ||
+        v6n_client_from_env(&client) ||
         v6n_node_status_get(&st, client, spec)) {
         status = cli_exit_status(v6n_error_last()->code);
         if (status == EXIT_NOTFOUND) /* "not found" here is the config, not the node */
@@ -125,11 +130,11 @@ int cmd_status(int argc, char **argv)
     }
     v6n_node_state state = v6n_node_status_state(st);
     size_t drift = v6n_node_status_drift_count(st);
-    if (s.json) {
+    if (a.json) {
         yajl_gen g = yajl_gen_alloc(NULL);
         yajl_gen_map_open(g);
         jkv(g, "name", v6n_node_spec_node_name(spec));
-        jkv(g, "scope", v6n_scope_name(s.scope));
+        jkv(g, "scope", v6n_scope_name(a.opts.scope));
         jkv(g, "config", v6n_config_path(config));
         jkv(g, "state", v6n_node_state_name(state));
         jkv(g, "status", v6n_node_status_text(st));
@@ -149,7 +154,7 @@ int cmd_status(int argc, char **argv)
         print_json(g);
     } else {
         printf("node       %s (%s scope)\n", v6n_node_spec_node_name(spec),
-               v6n_scope_name(s.scope));
+               v6n_scope_name(a.opts.scope));
         printf("config     %s\n", v6n_config_path(config));
         printf("state      %s", v6n_node_state_name(state));
         if (state != V6N_NODE_ABSENT && strcmp(v6n_node_status_text(st),
@@ -181,6 +186,7 @@ cleanup:
     v6n_client_free(client);
     v6n_node_spec_free(spec);
     v6n_config_free(config);
+    cli_node_args_free(&a);
     return status;
 }
 

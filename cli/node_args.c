@@ -25,6 +25,7 @@ enum {
     OPT_ATTACH,
     OPT_DETACH,
     OPT_ALL,
+    OPT_JSON,
 };
 
 static const struct option OPTIONS[] = {
@@ -51,6 +52,7 @@ static const struct option OPTIONS[] = {
     {"force", no_argument, NULL, 'f'},
     {"timeout", required_argument, NULL, 't'},
     {"all", no_argument, NULL, OPT_ALL},
+    {"json", no_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -69,6 +71,8 @@ static bool allowed(int opt, unsigned flags)
     case 't':
     case OPT_ALL:
         return flags & CLI_ARGS_RESTART;
+    case OPT_JSON:
+        return flags & CLI_ARGS_JSON;
     default:
         return true;
     }
@@ -178,6 +182,9 @@ int cli_parse_node_args(int argc, char **argv, cli_node_args *a, const char *com
         }
         case OPT_ALL:
             a->all = true;
+            break;
+        case OPT_JSON:
+            a->json = true;
             break;
         case 'h':
             fputs(help, stdout);

@@ -4,7 +4,8 @@
 # Makes sure an engine answers (starting one if none does), builds the local
 # stand-in node image if it is absent (no registry is reachable here, so the
 # real vantage6 node image cannot be pulled), starts node "demo" from
-# examples/demo-node/demo.yaml, and shows its status, volumes and first log lines.
+# examples/demo-node/demo.yaml, and shows its status, volumes and first log
+# lines, and how to stop it.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,19 +16,20 @@ image=127.0.0.1:5999/v6node-test/node:standin
 "$root/tests/integration/standin/build-image.sh" "$image" >/dev/null
 
 cd "$root/examples/demo-node"
-if [ "$(docker inspect -f '{{.State.Running}}' vantage6-demo-user 2>/dev/null)" = true ]; then
+if "$v6node" status -c demo.yaml -i "$image" >/dev/null 2>&1; then
   echo "== node demo is already running" >&2
 else
   echo "== v6node start -c demo.yaml -i $image --pull missing" >&2
-  "$v6node" start -c demo.yaml -i "$image" --pull missing
+  "$v6node" start -c demo.yaml -i "$image" --pull missing >/dev/null
 fi
 sleep 2
-echo "== status" >&2
-docker inspect -f 'container {{.Name}}: {{.State.Status}} since {{.State.StartedAt}}, image {{.Config.Image}}' vantage6-demo-user
-echo "== volumes" >&2
+echo "== v6node status -c demo.yaml" >&2
+"$v6node" status -c demo.yaml -i "$image"
+echo "== its volumes" >&2
 for v in vol vpn-vol ssh-vol squid-vol; do
-  docker volume inspect -f '{{.Name}} ({{.Mountpoint}})' "vantage6-demo-user-$v"
+  docker volume inspect -f '{{.Name}}  {{.Mountpoint}}' "vantage6-demo-user-$v"
 done
-echo "== first log lines" >&2
-docker logs vantage6-demo-user 2>&1 | head -n 5
-echo "== stop it with: docker stop vantage6-demo-user" >&2
+echo "== v6node logs -c demo.yaml --tail 5" >&2
+"$v6node" logs -c demo.yaml --tail 5
+echo "== follow it with:  (cd examples/demo-node && $build/cli/v6node attach -c demo.yaml)" >&2
+echo "== stop it with:    $build/cli/v6node stop -n demo" >&2
