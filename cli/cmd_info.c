@@ -131,27 +131,13 @@ int cmd_status(int argc, char **argv)
     v6n_node_state state = v6n_node_status_state(st);
     size_t drift = v6n_node_status_drift_count(st);
     if (a.json) {
-        yajl_gen g = yajl_gen_alloc(NULL);
-        yajl_gen_map_open(g);
-        jkv(g, "name", v6n_node_spec_node_name(spec));
-        jkv(g, "scope", v6n_scope_name(a.opts.scope));
-        jkv(g, "config", v6n_config_path(config));
-        jkv(g, "state", v6n_node_state_name(state));
-        jkv(g, "status", v6n_node_status_text(st));
-        jkv(g, "container", v6n_node_spec_container_name(spec));
-        jkv(g, "id", v6n_node_status_container_id(st));
-        jkv(g, "image", v6n_node_status_image(st));
-        jkv(g, "started_at", v6n_node_status_started_at(st));
-        jkv(g, "finished_at", v6n_node_status_finished_at(st));
-        js(g, "exit_code");
-        yajl_gen_integer(g, v6n_node_status_exit_code(st));
-        js(g, "drift");
-        yajl_gen_array_open(g);
-        for (size_t i = 0; i < drift; i++)
-            js(g, v6n_node_status_drift(st, i));
-        yajl_gen_array_close(g);
-        yajl_gen_map_close(g);
-        print_json(g);
+        char *json = NULL;
+        if (v6n_node_status_json(&json, st, spec)) {
+            status = cli_fail_status();
+            goto cleanup;
+        }
+        printf("%s\n", json);
+        v6n_free(json);
     } else {
         printf("node       %s (%s scope)\n", v6n_node_spec_node_name(spec),
                v6n_scope_name(a.opts.scope));
@@ -205,23 +191,15 @@ int cmd_list(int argc, char **argv)
     }
     size_t n = v6n_node_list_count(list);
     if (s.json) {
-        yajl_gen g = yajl_gen_alloc(NULL);
-        yajl_gen_array_open(g);
-        for (size_t i = 0; i < n; i++) {
-            yajl_gen_map_open(g);
-            jkv(g, "name", v6n_node_list_name(list, i));
-            jkv(g, "scope", v6n_scope_name(v6n_node_list_scope(list, i)));
-            jkv(g, "state", v6n_node_state_name(v6n_node_list_state(list, i)));
-            jkv(g, "status", v6n_node_list_status_text(list, i));
-            jkv(g, "container", v6n_node_list_container_name(list, i));
-            jkv(g, "id", v6n_node_list_container_id(list, i));
-            jkv(g, "image", v6n_node_list_image(list, i));
-            jkv(g, "config", v6n_node_list_config_path(list, i));
-            jkv(g, "config_error", v6n_node_list_config_error(list, i));
-            yajl_gen_map_close(g);
+        char *json = NULL;
+        if (v6n_node_list_json(&json, list)) {
+            status = cli_fail_status();
+            v6n_node_list_free(list);
+            v6n_client_free(client);
+            return status;
         }
-        yajl_gen_array_close(g);
-        print_json(g);
+        printf("%s\n", json);
+        v6n_free(json);
     } else if (n == 0) {
         printf("no nodes: no configs in the user or system folders, no node containers\n");
     } else {

@@ -577,6 +577,15 @@ V6N_EXTERN(int) v6n_node_status_exit_code(const v6n_node_status *status);
 V6N_EXTERN(size_t) v6n_node_status_drift_count(const v6n_node_status *status);
 V6N_EXTERN(const char *) v6n_node_status_drift(const v6n_node_status *status, size_t i);
 
+/*
+ * Render a status as JSON: {"name", "scope", "config", "state", "status",
+ * "container", "id", "image", "started_at", "finished_at", "exit_code",
+ * "drift": [...]} (what `v6node status --json` prints). `spec` gives the
+ * node's name, scope, config and container. Free *out with v6n_free().
+ */
+V6N_EXTERN(int) v6n_node_status_json(char **out, const v6n_node_status *status,
+                                     const v6n_node_spec *spec);
+
 /* Every node this machine knows of: the configs in the user and system
  * folders, and node containers on the engine without a config here. */
 typedef struct v6n_node_list v6n_node_list;
@@ -601,6 +610,10 @@ V6N_EXTERN(const char *) v6n_node_list_container_name(const v6n_node_list *list,
 V6N_EXTERN(const char *) v6n_node_list_container_id(const v6n_node_list *list, size_t i);
 V6N_EXTERN(const char *) v6n_node_list_image(const v6n_node_list *list, size_t i);
 V6N_EXTERN(const char *) v6n_node_list_status_text(const v6n_node_list *list, size_t i);
+/* Render the list as JSON: [{"name", "scope", "state", "status", "container",
+ * "id", "image", "config", "config_error"}...] (what `v6node list --json`
+ * prints). Free *out with v6n_free(). */
+V6N_EXTERN(int) v6n_node_list_json(char **out, const v6n_node_list *list);
 
 /*
  * Remove a node that is not running: its stopped container (if any), its four

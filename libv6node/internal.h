@@ -308,6 +308,27 @@ yajl_val v6n_json_get(yajl_val v, const char *const *path);
 const char *v6n_json_string(yajl_val v, const char *key);
 bool v6n_json_bool(yajl_val v, const char *key);
 
+/* ---- JSON output (json.c) -------------------------------------------------- */
+
+#include <yajl/yajl_gen.h>
+
+/* A yajl generator that remembers its first failure. */
+typedef struct v6n_jgen {
+    yajl_gen g;
+    int status; /* the first yajl_gen_status that was not ok */
+} v6n_jgen;
+
+int v6n_jgen_open(v6n_jgen *j);
+void v6n_jgen_str(v6n_jgen *j, const char *s);
+void v6n_jgen_kv(v6n_jgen *j, const char *key, const char *value);
+void v6n_jgen_kint(v6n_jgen *j, const char *key, long long value);
+void v6n_jgen_kbool(v6n_jgen *j, const char *key, bool value);
+void v6n_jgen_map(v6n_jgen *j, bool open);
+void v6n_jgen_array(v6n_jgen *j, bool open);
+/* Finish: *out gets the text (free with free()); `what` names it in errors.
+ * Frees the generator in every case. */
+int v6n_jgen_close(v6n_jgen *j, char **out, const char *what);
+
 /* ---- JSON (spec_json.c) ---------------------------------------------------- */
 
 /* The container path docker-py derives from a bind string for "Volumes". */

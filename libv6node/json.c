@@ -37,3 +37,77 @@ bool v6n_json_bool(yajl_val v, const char *key)
     yajl_val b = yajl_tree_get(v, path, yajl_t_any);
     return b && YAJL_IS_TRUE(b);
 }
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void check(v6n_jgen *j, yajl_gen_status st)
+{
+    if (st != yajl_gen_status_ok && j->status == yajl_gen_status_ok)
+        j->status = (int)st;
+}
+
+int v6n_jgen_open(v6n_jgen *j)
+{
+    j->status = yajl_gen_status_ok;
+    j->g = yajl_gen_alloc(NULL);
+    if (!j->g)
+        return v6n_err_nomem();
+    yajl_gen_config(j->g, yajl_gen_validate_utf8, 1);
+    return V6N_OK;
+}
+
+void v6n_jgen_str(v6n_jgen *j, const char *s)
+{
+    s = s ? s : "";
+    check(j, yajl_gen_string(j->g, (const unsigned char *)s, strlen(s)));
+}
+
+void v6n_jgen_kv(v6n_jgen *j, const char *key, const char *value)
+{
+    v6n_jgen_str(j, key);
+    v6n_jgen_str(j, value);
+}
+
+void v6n_jgen_kint(v6n_jgen *j, const char *key, long long value)
+{
+    v6n_jgen_str(j, key);
+    check(j, yajl_gen_integer(j->g, value));
+}
+
+void v6n_jgen_kbool(v6n_jgen *j, const char *key, bool value)
+{
+    v6n_jgen_str(j, key);
+    check(j, yajl_gen_bool(j->g, value));
+}
+
+void v6n_jgen_map(v6n_jgen *j, bool open)
+{
+    check(j, open ? yajl_gen_map_open(j->g) : yajl_gen_map_close(j->g));
+}
+
+void v6n_jgen_array(v6n_jgen *j, bool open)
+{
+    check(j, open ? yajl_gen_array_open(j->g) : yajl_gen_array_close(j->g));
+}
+
+int v6n_jgen_close(v6n_jgen *j, char **out, const char *what)
+{
+    int rc = V6N_OK;
+    *out = NULL;
+    if (j->status == yajl_gen_invalid_string)
+        rc = v6n_err(V6N_ECONFIG, NULL, "%s holds a string that is not valid UTF-8", what);
+    else if (j->status != yajl_gen_status_ok)
+        rc = v6n_err(V6N_ERROR, NULL, "rendering %s as JSON failed (yajl status %d)", what,
+                     j->status);
+    if (!rc) {
+        const unsigned char *buf;
+        size_t len;
+        yajl_gen_get_buf(j->g, &buf, &len);
+        *out = v6n_strndup((const char *)buf, len);
+        if (!*out)
+            rc = v6n_err_nomem();
+    }
+    yajl_gen_free(j->g);
+    j->g = NULL;
+    return rc;
+}

@@ -296,3 +296,30 @@ const char *v6n_node_list_status_text(const v6n_node_list *l, size_t i)
 {
     return in_range(l, i) ? l->items[i].status_text : NULL;
 }
+
+int v6n_node_list_json(char **out, const v6n_node_list *l)
+{
+    if (!out || !l)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_list_json: out and list are required");
+    v6n_jgen j;
+    int rc = v6n_jgen_open(&j);
+    if (rc)
+        return rc;
+    v6n_jgen_array(&j, true);
+    for (size_t i = 0; i < l->len; i++) {
+        const node_entry *e = &l->items[i];
+        v6n_jgen_map(&j, true);
+        v6n_jgen_kv(&j, "name", e->name);
+        v6n_jgen_kv(&j, "scope", v6n_scope_name(e->scope));
+        v6n_jgen_kv(&j, "state", v6n_node_state_name(e->state));
+        v6n_jgen_kv(&j, "status", e->status_text);
+        v6n_jgen_kv(&j, "container", e->container_name);
+        v6n_jgen_kv(&j, "id", e->container_id);
+        v6n_jgen_kv(&j, "image", e->image);
+        v6n_jgen_kv(&j, "config", e->config_path);
+        v6n_jgen_kv(&j, "config_error", e->config_error);
+        v6n_jgen_map(&j, false);
+    }
+    v6n_jgen_array(&j, false);
+    return v6n_jgen_close(&j, out, "the node list");
+}

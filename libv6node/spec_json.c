@@ -3,7 +3,7 @@
  * `v6node spec` prints. */
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
+#include <stdio.h>
 
 #include "internal.h"
 
@@ -57,47 +57,25 @@ char *v6n_bind_target(const char *bind)
     return v6n_strndup(target, n);
 }
 
-typedef struct gen {
-    yajl_gen g;
-    int status; /* first yajl_gen_status that was not ok */
-} gen;
+typedef v6n_jgen gen;
 
-static void check(gen *j, yajl_gen_status st)
-{
-    if (st != yajl_gen_status_ok && j->status == yajl_gen_status_ok)
-        j->status = (int)st;
-}
-
-static void str(gen *j, const char *s)
-{
-    check(j, yajl_gen_string(j->g, (const unsigned char *)s, strlen(s)));
-}
-
-static void key_bool(gen *j, const char *k, bool v)
-{
-    str(j, k);
-    check(j, yajl_gen_bool(j->g, v));
-}
-
-static void key_str(gen *j, const char *k, const char *v)
-{
-    str(j, k);
-    str(j, v);
-}
+#define str(j, s)             v6n_jgen_str((j), (s))
+#define key_str(j, k, v)      v6n_jgen_kv((j), (k), (v))
+#define key_bool(j, k, v)     v6n_jgen_kbool((j), (k), (v))
 
 static void str_array(gen *j, const v6n_strlist *l)
 {
-    check(j, yajl_gen_array_open(j->g));
+    v6n_jgen_array(j, true);
     for (size_t i = 0; i < l->len; i++)
         str(j, l->items[i]);
-    check(j, yajl_gen_array_close(j->g));
+    v6n_jgen_array(j, false);
 }
 
 static int gen_volumes(gen *j, const v6n_node_spec *s)
 {
     /* docker-py builds this as a dict: each container path once, first position */
     v6n_strlist seen = V6N_STRLIST_INIT;
-    check(j, yajl_gen_map_open(j->g));
+    v6n_jgen_map(j, true);
     for (size_t i = 0; i < s->binds.len; i++) {
         char *target = v6n_bind_target(s->binds.items[i]);
         if (!target) {
@@ -109,22 +87,22 @@ static int gen_volumes(gen *j, const v6n_node_spec *s)
             continue;
         }
         str(j, target);
-        check(j, yajl_gen_map_open(j->g));
-        check(j, yajl_gen_map_close(j->g));
+        v6n_jgen_map(j, true);
+        v6n_jgen_map(j, false);
         int rc = v6n_strlist_push_owned(&seen, target);
         if (rc) {
             v6n_strlist_free(&seen);
             return rc;
         }
     }
-    check(j, yajl_gen_map_close(j->g));
+    v6n_jgen_map(j, false);
     v6n_strlist_free(&seen);
     return V6N_OK;
 }
 
 static int gen_create_body(gen *j, const v6n_node_spec *s)
 {
-    check(j, yajl_gen_map_open(j->g));
+    v6n_jgen_map(j, true);
     key_bool(j, "Tty", true);
     key_bool(j, "OpenStdin", false);
     key_bool(j, "StdinOnce", false);
@@ -142,7 +120,7 @@ static int gen_create_body(gen *j, const v6n_node_spec *s)
         return rc;
     key_bool(j, "NetworkDisabled", false);
     str(j, "HostConfig");
-    check(j, yajl_gen_map_open(j->g));
+    v6n_jgen_map(j, true);
     key_str(j, "NetworkMode", "default");
     str(j, "Binds");
     str_array(j, &s->binds);
@@ -150,13 +128,13 @@ static int gen_create_body(gen *j, const v6n_node_spec *s)
     str_array(j, &s->extra_hosts);
     if (s->auto_remove)
         key_bool(j, "AutoRemove", true); /* docker-py sends it only when true */
-    check(j, yajl_gen_map_close(j->g));
+    v6n_jgen_map(j, false);
     str(j, "Labels");
-    check(j, yajl_gen_map_open(j->g));
+    v6n_jgen_map(j, true);
     for (size_t i = 0; i < s->label_keys.len; i++)
         key_str(j, s->label_keys.items[i], s->label_values.items[i]);
-    check(j, yajl_gen_map_close(j->g));
-    check(j, yajl_gen_map_close(j->g));
+    v6n_jgen_map(j, false);
+    v6n_jgen_map(j, false);
     return V6N_OK;
 }
 
@@ -165,42 +143,35 @@ static int render(char **out, const v6n_node_spec *spec, bool dry_run)
     if (!out || !spec)
         return v6n_err(V6N_EINVAL, NULL, "rendering a spec needs out and spec");
     *out = NULL;
-    gen j = {yajl_gen_alloc(NULL), yajl_gen_status_ok};
-    if (!j.g)
-        return v6n_err_nomem();
-    yajl_gen_config(j.g, yajl_gen_validate_utf8, 1);
-    int rc = V6N_OK;
+    gen j;
+    int rc = v6n_jgen_open(&j);
+    if (rc)
+        return rc;
     if (dry_run) {
-        check(&j, yajl_gen_map_open(j.g));
+        v6n_jgen_map(&j, true);
         key_str(&j, "name", spec->container_name);
         key_str(&j, "image", spec->image);
         str(&j, "volumes");
-        check(&j, yajl_gen_array_open(j.g));
+        v6n_jgen_array(&j, true);
         for (int i = 0; i < V6N_VOLUME_COUNT; i++)
             str(&j, spec->volumes[i]);
-        check(&j, yajl_gen_array_close(j.g));
+        v6n_jgen_array(&j, false);
         str(&j, "create");
     }
     rc = gen_create_body(&j, spec);
-    if (!rc && dry_run)
-        check(&j, yajl_gen_map_close(j.g));
-    if (!rc && j.status == yajl_gen_invalid_string)
-        rc = v6n_err(V6N_ECONFIG, NULL,
-                     "the spec of node %s holds a string that is not valid UTF-8 (a path or "
-                     "value from the config or options)",
-                     spec->node_name);
-    else if (!rc && j.status != yajl_gen_status_ok)
-        rc = v6n_err(V6N_ERROR, NULL, "JSON generation failed (yajl status %d)", j.status);
-    if (!rc) {
-        const unsigned char *buf;
-        size_t len;
-        yajl_gen_get_buf(j.g, &buf, &len);
-        *out = v6n_strndup((const char *)buf, len);
-        if (!*out)
-            rc = v6n_err_nomem();
+    if (dry_run)
+        v6n_jgen_map(&j, false);
+    char what[256];
+    snprintf(what, sizeof(what), "the spec of node %s (a path or value from the config or "
+                                 "options)",
+             spec->node_name);
+    int closed = v6n_jgen_close(&j, out, what);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        return rc;
     }
-    yajl_gen_free(j.g);
-    return rc;
+    return closed;
 }
 
 int v6n_node_spec_create_json(char **out, const v6n_node_spec *spec)

@@ -323,3 +323,32 @@ const char *v6n_node_status_drift(const v6n_node_status *st, size_t i)
 {
     return (st && i < st->drift.len) ? st->drift.items[i] : NULL;
 }
+
+int v6n_node_status_json(char **out, const v6n_node_status *st, const v6n_node_spec *spec)
+{
+    if (!out || !st || !spec)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_status_json: out, status and spec are required");
+    v6n_jgen j;
+    int rc = v6n_jgen_open(&j);
+    if (rc)
+        return rc;
+    v6n_jgen_map(&j, true);
+    v6n_jgen_kv(&j, "name", spec->node_name);
+    v6n_jgen_kv(&j, "scope", v6n_scope_name(spec->scope));
+    v6n_jgen_kv(&j, "config", spec->config_path);
+    v6n_jgen_kv(&j, "state", v6n_node_state_name(st->state));
+    v6n_jgen_kv(&j, "status", st->text);
+    v6n_jgen_kv(&j, "container", spec->container_name);
+    v6n_jgen_kv(&j, "id", st->id);
+    v6n_jgen_kv(&j, "image", st->image);
+    v6n_jgen_kv(&j, "started_at", st->started_at);
+    v6n_jgen_kv(&j, "finished_at", st->finished_at);
+    v6n_jgen_kint(&j, "exit_code", st->exit_code);
+    v6n_jgen_str(&j, "drift");
+    v6n_jgen_array(&j, true);
+    for (size_t i = 0; i < st->drift.len; i++)
+        v6n_jgen_str(&j, st->drift.items[i]);
+    v6n_jgen_array(&j, false);
+    v6n_jgen_map(&j, false);
+    return v6n_jgen_close(&j, out, "the node status");
+}
