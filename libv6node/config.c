@@ -92,6 +92,14 @@ static bool python_int(const v6n_ynode *n, long long *value)
     }
 }
 
+static bool has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
 static bool is_scalar(const v6n_ynode *n)
 {
     return n->type != V6N_Y_MAP && n->type != V6N_Y_SEQ;
@@ -216,6 +224,11 @@ static int check_optional(const v6n_config *c)
             snprintf(key, sizeof(key), "node_extra_mounts[%zu]", i);
             if (v->items[i]->type != V6N_Y_STR)
                 return v6n_config_err(c, key, "must be a string (got %s)", DESCRIBE(v->items[i]));
+            if (!v->items[i]->str[0] || has_control(v->items[i]->str))
+                return v6n_config_err(c, key,
+                                      "must be a 'source:target[:ro]' string without control "
+                                      "characters (got %s)",
+                                      DESCRIBE(v->items[i]));
         }
     }
     if ((v = v6n_ymap_get(c->root, "node_extra_hosts")) && v->type != V6N_Y_MAP)
@@ -286,6 +299,11 @@ static int validate(v6n_config *c)
 
 static int check_name(const v6n_config *c)
 {
+    if (strlen(c->name) > V6N_NAME_MAX)
+        return v6n_config_err(c, NULL,
+                              "node name is %zu characters long; at most %d fit in the names of "
+                              "its container and volumes",
+                              strlen(c->name), V6N_NAME_MAX);
     if (!v6n_is_node_name(c->name) || strcmp(c->name, ".") == 0 || strcmp(c->name, "..") == 0) {
         v6n_buf q = V6N_BUF_INIT;
         int rc = v6n_buf_quote(&q, c->name);
@@ -359,7 +377,8 @@ int v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
     if (!out || v6n_str_empty(name))
         return v6n_err(V6N_EINVAL, NULL, "v6n_config_load_name: out and name are required");
     *out = NULL;
-    if (!v6n_is_node_name(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+    if (!v6n_is_node_name(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+        strlen(name) > V6N_NAME_MAX) {
         v6n_buf q = V6N_BUF_INIT;
         int rc = v6n_buf_quote(&q, name);
         if (!rc)

@@ -392,6 +392,11 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (req->stream && req->stall_timeout_s > 0) {
+        /* less than one byte a second for that long: the stream is stuck */
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, req->stall_timeout_s);
+    }
     if (req->stream) {
         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);

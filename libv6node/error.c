@@ -21,9 +21,52 @@ static _Thread_local error_slot slot = {
     "",
 };
 
+/* Hide the password of every "scheme://user:password@host" in `text`: no
+ * message of the library ever shows one, whatever put it there. */
+static void scrub_passwords(char *text, size_t size)
+{
+    char out[MESSAGE_MAX];
+    size_t o = 0;
+    const char *p = text;
+#define PUT(from, count)                                                                           \
+    do {                                                                                           \
+        size_t k_ = (count);                                                                       \
+        if (k_ > sizeof(out) - 1 - o)                                                              \
+            k_ = sizeof(out) - 1 - o;                                                              \
+        memcpy(out + o, (from), k_);                                                               \
+        o += k_;                                                                                   \
+    } while (0)
+    while (*p) {
+        const char *scheme = strstr(p, "://");
+        if (!scheme) {
+            PUT(p, strlen(p));
+            break;
+        }
+        const char *auth = scheme + 3;
+        PUT(p, (size_t)(auth - p));
+        size_t n = strcspn(auth, "/?# '\"\n");
+        const char *at = NULL;
+        for (const char *q = auth; q < auth + n; q++)
+            if (*q == '@')
+                at = q;
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon) {
+            PUT(auth, (size_t)(colon + 1 - auth));
+            PUT("***", 3);
+            p = at;
+        } else {
+            p = auth;
+        }
+    }
+#undef PUT
+    out[o] = '\0';
+    snprintf(text, size, "%s", out);
+}
+
 static void record(int code, const char *key, int http_status, const char *fmt, va_list ap)
 {
     vsnprintf(slot.message, sizeof(slot.message), fmt, ap);
+    scrub_passwords(slot.message, sizeof(slot.message));
     snprintf(slot.key, sizeof(slot.key), "%s", key ? key : "");
     slot.pub.code = code;
     slot.pub.message = slot.message;

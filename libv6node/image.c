@@ -76,14 +76,11 @@ int v6n_image_exists(int *out, v6n_client *client, const char *image)
 
 /* ---- the pull progress stream ---------------------------------------------- */
 
-typedef struct pull_state {
-    const char *image;
-    v6n_event_cb on_event;
-    void *payload;
-    v6n_buf line;     /* a partial NDJSON line carried between chunks */
-    char error[1024]; /* the first error reported in the stream */
-    int parse_failures;
-} pull_state;
+/* A pull that sends nothing at all for this long is stuck (the engine sends
+ * progress lines every few seconds while it downloads or extracts). */
+#define PULL_STALL_S 600
+
+typedef v6n_pull_stream pull_state;
 
 static int pull_line(pull_state *st, const char *line, size_t len)
 {
@@ -119,11 +116,8 @@ static int pull_line(pull_state *st, const char *line, size_t len)
     return verdict;
 }
 
-static int on_pull_data(const char *data, size_t len, void *payload)
+int v6n_pull_stream_feed(v6n_pull_stream *st, const char *data, size_t len)
 {
-    pull_state *st = payload;
-    if (!data)
-        return 0; /* heartbeat: pulls are only cancelled through events */
     for (size_t i = 0; i < len; i++) {
         if (data[i] != '\n') {
             if (v6n_buf_putc(&st->line, data[i]))
@@ -136,6 +130,22 @@ static int on_pull_data(const char *data, size_t len, void *payload)
             return verdict;
     }
     return 0;
+}
+
+int v6n_pull_stream_finish(v6n_pull_stream *st)
+{
+    int verdict = 0;
+    if (st->line.len) /* a last line without a newline */
+        verdict = pull_line(st, st->line.ptr, st->line.len);
+    v6n_buf_clear(&st->line);
+    return verdict;
+}
+
+static int on_pull_data(const char *data, size_t len, void *payload)
+{
+    if (!data)
+        return 0; /* heartbeat: pulls are only cancelled through events */
+    return v6n_pull_stream_feed(payload, data, len);
 }
 
 int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event, void *payload)
@@ -167,8 +177,8 @@ int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
         rc = v6n_engine_do(client, &req, &resp);
         if (!rc && resp.status >= 300)
             rc = v6n_engine_error(&req, &resp);
-        if (!rc && st.line.len) /* a last line without a newline */
-            pull_line(&st, st.line.ptr, st.line.len);
+        if (!rc)
+            v6n_pull_stream_finish(&st);
         if (!rc && st.error[0])
             rc = v6n_err_http(V6N_EENGINE, (int)resp.status,
                               "%s: the engine reported an error while pulling: %s", step, st.error);
@@ -201,6 +211,28 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+int v6n_parse_server_version(char **out, const char *body, size_t len)
+{
+    *out = NULL;
+    if (!body || len == 0 || memchr(body, '\0', len))
+        return V6N_EENGINE;
+    char *text = v6n_strndup(body, len);
+    if (!text)
+        return v6n_err_nomem();
+    yajl_val v = yajl_tree_parse(text, NULL, 0);
+    free(text);
+    const char *version = v6n_json_string(v, "version");
+    int rc = V6N_EENGINE;
+    /* it becomes an image tag: only tag characters, at most 128 */
+    if (version && *version && strlen(version) <= 128 &&
+        strspn(version, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+            strlen(version) &&
+        version[0] != '.' && version[0] != '-')
+        rc = (*out = v6n_strdup(version)) ? V6N_OK : v6n_err_nomem();
+    yajl_tree_free(v);
+    return rc;
 }
 
 int v6n_server_version_get(char **out, const char *url, long timeout_ms, int attempts)
@@ -254,15 +286,9 @@ int v6n_server_version_get(char **out, const char *url, long timeout_ms, int att
         rc = v6n_err_http(V6N_EENGINE, (int)status,
                           "the vantage6 server at %s answered HTTP %ld instead of its version", url,
                           status);
-    } else {
-        yajl_val v = yajl_tree_parse(body.ptr ? body.ptr : "", NULL, 0);
-        const char *version = v6n_json_string(v, "version");
-        if (!version || !*version)
-            rc = v6n_err_http(V6N_EENGINE, (int)status,
-                              "the vantage6 server at %s did not answer {\"version\": ...}", url);
-        else if (!(*out = v6n_strdup(version)))
-            rc = v6n_err_nomem();
-        yajl_tree_free(v);
+    } else if ((rc = v6n_parse_server_version(out, body.ptr, body.len)) == V6N_EENGINE) {
+        rc = v6n_err_http(V6N_EENGINE, (int)status,
+                          "the vantage6 server at %s did not answer {\"version\": \"x.y.z\"}", url);
     }
     v6n_buf_free(&body);
     return rc;

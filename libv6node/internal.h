@@ -36,6 +36,12 @@ void v6n_err_save(v6n_err_snapshot *s);
 /* Restore the saved error and return its code. */
 int v6n_err_restore(const v6n_err_snapshot *s);
 
+/* The longest node name and database label: the container, volume and
+ * /mnt/<label><suffix> names built from them must stay within the engine's
+ * and the file system's limits (255 bytes per path component). */
+#define V6N_NAME_MAX  128
+#define V6N_LABEL_MAX 200
+
 /* ---- growable string (util.c) -------------------------------------------- */
 
 typedef struct v6n_buf {
@@ -257,7 +263,8 @@ typedef struct v6n_request {
     long timeout_ms;    /* 0: the client's request timeout */
     v6n_data_cb on_data;
     void *payload;
-    const char *step; /* what this request does, for messages: "inspect container x" */
+    const char *step;     /* what this request does, for messages: "inspect container x" */
+    long stall_timeout_s; /* streams: give up when nothing arrives for this long (0: never) */
 } v6n_request;
 
 /* Send a request (negotiating the API version first when needed). Returns
@@ -279,6 +286,41 @@ int v6n_engine_negotiate(v6n_client *c);
 /* Report an event to `cb` (NULL: nothing). Returns the callback's verdict. */
 int v6n_emit(v6n_event_cb cb, void *payload, v6n_event_kind kind, const char *message,
              const char *id, const char *image, long long current, long long total);
+
+/* ---- stream parsers (image.c, logs.c): fed chunk by chunk, also by fuzzers -- */
+
+/* The NDJSON progress stream of POST /images/create. */
+typedef struct v6n_pull_stream {
+    const char *image;
+    v6n_event_cb on_event;
+    void *payload;
+    v6n_buf line;     /* a partial line carried between chunks */
+    char error[1024]; /* the first error reported in the stream */
+    int parse_failures;
+} v6n_pull_stream;
+/* Non-zero when the event callback asked to stop. */
+int v6n_pull_stream_feed(v6n_pull_stream *st, const char *data, size_t len);
+int v6n_pull_stream_finish(v6n_pull_stream *st);
+
+/* A logs stream: raw (TTY) or multiplexed frames {stream,0,0,0,len BE32}. */
+typedef struct v6n_log_demux {
+    v6n_log_cb on_data;
+    void *payload;
+    int raw;                       /* 1 raw, 0 multiplexed, -1 not known yet */
+    const char *content_type;      /* decides raw vs multiplexed when known */
+    const v6n_http_response *resp; /* where content_type comes from, live */
+    unsigned char header[8];
+    size_t header_len;
+    size_t remaining; /* bytes left of the current frame */
+    int frame_stream;
+    bool stopped;
+} v6n_log_demux;
+/* (NULL, 0) is a heartbeat. Non-zero when on_data asked to stop. */
+int v6n_log_demux_feed(v6n_log_demux *d, const char *data, size_t len);
+
+/* {"version": "x.y.z"} from a vantage6 server: V6N_OK and *out, or V6N_EENGINE
+ * (not recorded) when the body is not that. */
+int v6n_parse_server_version(char **out, const char *body, size_t len);
 
 /* ---- volumes (volumes.c) --------------------------------------------------------- */
 

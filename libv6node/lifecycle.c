@@ -241,8 +241,7 @@ int v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb 
         yajl_tree_free(v);
         if (running)
             return v6n_err(V6N_ECONFLICT, NULL,
-                           "node %s is still running: stop it before removing it",
-                           spec->node_name);
+                           "node %s is still running: stop it before removing it", spec->node_name);
         if ((rc = v6n_container_remove(client, spec->container_name)))
             return rc;
         v6n_emit(on_event, payload, V6N_EVENT_REMOVED, "removed the stopped container",
@@ -253,8 +252,7 @@ int v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb 
     if (rc)
         return rc;
     if (unlink(spec->config_path) == 0)
-        v6n_emit(on_event, payload, V6N_EVENT_PATH_REMOVED, "removed", spec->config_path, "", 0,
-                 0);
+        v6n_emit(on_event, payload, V6N_EVENT_PATH_REMOVED, "removed", spec->config_path, "", 0, 0);
     else if (errno != ENOENT)
         return v6n_err(V6N_EIO, NULL, "cannot remove %s: %s", spec->config_path, strerror(errno));
     char *data = v6n_folder_data(spec->scope, spec->node_name);
@@ -278,8 +276,8 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name,
-                      v6n_scope scope, v6n_event_cb on_event, void *payload)
+int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name, v6n_scope scope,
+                      v6n_event_cb on_event, void *payload)
 {
     if (out_removed)
         *out_removed = 0;

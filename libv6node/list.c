@@ -169,8 +169,7 @@ static int add_container(v6n_node_list *l, yajl_val c)
     free(e->status_text);
     e->container_id = v6n_strdup(v6n_json_string(c, "Id") ? v6n_json_string(c, "Id") : "");
     e->image = v6n_strdup(v6n_json_string(c, "Image") ? v6n_json_string(c, "Image") : "");
-    e->status_text =
-        v6n_strdup(v6n_json_string(c, "Status") ? v6n_json_string(c, "Status") : "");
+    e->status_text = v6n_strdup(v6n_json_string(c, "Status") ? v6n_json_string(c, "Status") : "");
     return (e->name && e->config_path && e->config_error && e->container_id && e->image &&
             e->status_text)
                ? V6N_OK
@@ -221,8 +220,7 @@ int v6n_node_list_get(v6n_node_list **out, v6n_client *client)
     for (size_t i = 0; !rc && i < l->len; i++) {
         node_entry *e = &l->items[i];
         if (!e->container_name)
-            e->container_name =
-                v6n_asprintf("vantage6-%s-%s", e->name, v6n_scope_name(e->scope));
+            e->container_name = v6n_asprintf("vantage6-%s-%s", e->name, v6n_scope_name(e->scope));
         if (!e->container_id)
             e->container_id = v6n_strdup("");
         if (!e->image)

@@ -10,33 +10,23 @@
 
 #include "internal.h"
 
-typedef struct demux {
-    const v6n_logs_options *opts;
-    int raw;                       /* 1 raw, 0 multiplexed, -1 not known yet */
-    const v6n_http_response *resp; /* its headers are in before the first byte */
-    unsigned char header[8];
-    size_t header_len;
-    size_t remaining; /* bytes left of the current frame's payload */
-    int frame_stream;
-    bool stopped;
-} demux;
+typedef v6n_log_demux demux;
 
 static int deliver(demux *d, const char *data, size_t len, int stream)
 {
-    if (d->opts->on_data(data, len, stream, d->opts->payload) != 0) {
+    if (d->on_data(data, len, stream, d->payload) != 0) {
         d->stopped = true;
         return 1;
     }
     return 0;
 }
 
-static int on_log_data(const char *data, size_t len, void *payload)
+int v6n_log_demux_feed(v6n_log_demux *d, const char *data, size_t len)
 {
-    demux *d = payload;
     if (!data)
         return deliver(d, NULL, 0, 0);
     if (d->raw < 0) {
-        const char *ct = d->resp->content_type;
+        const char *ct = d->content_type ? d->content_type : "";
         if (strncmp(ct, "application/vnd.docker.raw-stream", 33) == 0)
             d->raw = 1;
         else if (strncmp(ct, "application/vnd.docker.multiplexed-stream", 41) == 0)
@@ -74,6 +64,14 @@ static int on_log_data(const char *data, size_t len, void *payload)
     return 0;
 }
 
+static int on_log_data(const char *data, size_t len, void *payload)
+{
+    demux *d = payload;
+    if (d->resp)
+        d->content_type = d->resp->content_type; /* the headers are in by now */
+    return v6n_log_demux_feed(d, data, len);
+}
+
 static bool api_at_least(const v6n_client *c, int minor)
 {
     const char *v = v6n_client_api_version(c);
@@ -93,7 +91,7 @@ int v6n_container_logs(v6n_client *client, const char *name_or_id, const v6n_log
     if (rc)
         return rc;
 
-    demux d = {.opts = opts, .raw = -1};
+    demux d = {.on_data = opts->on_data, .payload = opts->payload, .raw = -1};
     if (!api_at_least(client, 42)) {
         /* before 1.42 only the container's config tells the format */
         yajl_val v;

@@ -272,10 +272,11 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Spaces and control characters: not in a host name or address. */
 static bool has_space(const char *s)
 {
     for (; *s; s++)
-        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
+        if (*s == ' ' || (unsigned char)*s < 0x20 || *s == 0x7f)
             return true;
     return false;
 }

@@ -59,9 +59,9 @@ char *v6n_bind_target(const char *bind)
 
 typedef v6n_jgen gen;
 
-#define str(j, s)             v6n_jgen_str((j), (s))
-#define key_str(j, k, v)      v6n_jgen_kv((j), (k), (v))
-#define key_bool(j, k, v)     v6n_jgen_kbool((j), (k), (v))
+#define str(j, s)         v6n_jgen_str((j), (s))
+#define key_str(j, k, v)  v6n_jgen_kv((j), (k), (v))
+#define key_bool(j, k, v) v6n_jgen_kbool((j), (k), (v))
 
 static void str_array(gen *j, const v6n_strlist *l)
 {
@@ -162,8 +162,9 @@ static int render(char **out, const v6n_node_spec *spec, bool dry_run)
     if (dry_run)
         v6n_jgen_map(&j, false);
     char what[256];
-    snprintf(what, sizeof(what), "the spec of node %s (a path or value from the config or "
-                                 "options)",
+    snprintf(what, sizeof(what),
+             "the spec of node %s (a path or value from the config or "
+             "options)",
              spec->node_name);
     int closed = v6n_jgen_close(&j, out, what);
     if (rc) {

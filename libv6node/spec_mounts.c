@@ -230,6 +230,9 @@ static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
     const char *type = v6n_ymap_get(db, "type")->str;
     const v6n_ynode *mode_node = v6n_ymap_get(db, "mount_mode");
 
+    if (strlen(label) > V6N_LABEL_MAX)
+        return db_error(ctx, i, "label", "database label is %zu characters long; at most %d",
+                        strlen(label), V6N_LABEL_MAX);
     if (!v6n_is_identifier(label))
         return db_error(ctx, i, "label",
                         "database label '%s' is not allowed: use ASCII letters, digits and "
@@ -277,10 +280,14 @@ static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
         char resolved[PATH_MAX];
         source = realpath(local, resolved) ? v6n_strdup(resolved) : v6n_strdup(local);
     } else if (file_based) {
-        rc = db_error(ctx, i, "uri",
-                      "database '%s' not found: a database of type '%s' must exist on this "
-                      "machine",
-                      local, type);
+        /* a URI given for a file type: show it (redacted), not a mangled path */
+        char *shown = strstr(uri, "://") ? v6n_redact_uri(uri) : v6n_strdup(local);
+        rc = shown ? db_error(ctx, i, "uri",
+                              "database '%s' not found: a database of type '%s' must exist on "
+                              "this machine",
+                              shown, type)
+                   : v6n_err_nomem();
+        free(shown);
     } else if (ctx->opts->force_db_mount) {
         if (uri_is_path(uri)) {
             source = v6n_strdup(local);

@@ -145,20 +145,18 @@ static int env_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_val ac
         size_t keylen = strcspn(e, "=");
         if (env_lookup_list(&spec->env, e, keylen) || env_lookup_json(image_env, e, keylen))
             continue;
-        rc = add_drift(st, "env %.*s: set in the container, no longer in the config",
-                       (int)keylen, e);
+        rc = add_drift(st, "env %.*s: set in the container, no longer in the config", (int)keylen,
+                       e);
     }
     return rc;
 }
 
-static int list_drift(v6n_node_status *st, const char *what, const v6n_strlist *want,
-                      yajl_val have)
+static int list_drift(v6n_node_status *st, const char *what, const v6n_strlist *want, yajl_val have)
 {
     int rc = V6N_OK;
     for (size_t i = 0; !rc && i < want->len; i++)
         if (!array_has(have, want->items[i]))
-            rc = add_drift(st, "%s %s: added to the config since the start", what,
-                           want->items[i]);
+            rc = add_drift(st, "%s %s: added to the config since the start", what, want->items[i]);
     for (size_t i = 0; !rc && have && YAJL_IS_ARRAY(have) && i < have->u.array.len; i++) {
         yajl_val v = have->u.array.values[i];
         if (YAJL_IS_STRING(v) && !v6n_strlist_contains(want, YAJL_GET_STRING(v)))
@@ -198,9 +196,9 @@ static int compute_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_va
     for (size_t i = 0; !rc && i < spec->label_keys.len; i++) {
         const char *have = str_at(at(c, "Config", "Labels"), spec->label_keys.items[i], NULL);
         if (!have || strcmp(have, spec->label_values.items[i]) != 0)
-            rc = add_drift(st, "label %s: the container has '%s', the config now gives '%s'",
-                           spec->label_keys.items[i], have ? have : "",
-                           spec->label_values.items[i]);
+            rc =
+                add_drift(st, "label %s: the container has '%s', the config now gives '%s'",
+                          spec->label_keys.items[i], have ? have : "", spec->label_values.items[i]);
     }
     bool auto_remove = YAJL_IS_TRUE(at(c, "HostConfig", "AutoRemove"));
     if (!rc && auto_remove != spec->auto_remove)
@@ -294,10 +292,10 @@ v6n_node_state v6n_node_status_state(const v6n_node_status *st)
     return st ? st->state : V6N_NODE_ABSENT;
 }
 
-#define FIELD(name)                                                                               \
-    const char *v6n_node_status_##name(const v6n_node_status *st)                                 \
-    {                                                                                             \
-        return st ? st->name : "";                                                                \
+#define FIELD(name)                                                                                \
+    const char *v6n_node_status_##name(const v6n_node_status *st)                                  \
+    {                                                                                              \
+        return st ? st->name : "";                                                                 \
     }
 FIELD(text)
 FIELD(image)
