@@ -120,8 +120,7 @@ int cmd_status(int argc, char **argv)
     v6n_client *client = NULL;
     v6n_node_status *st = NULL;
     if (cli_load_config(&a, &config) || v6n_node_spec_build(&spec, config, &a.opts) ||
-        v6n_client_from_env(&client) ||
-        v6n_node_status_get(&st, client, spec)) {
+        v6n_client_from_env(&client) || v6n_node_status_get(&st, client, spec)) {
         status = cli_exit_status(v6n_error_last()->code);
         if (status == EXIT_NOTFOUND) /* "not found" here is the config, not the node */
             status = EXIT_FAILURE_;
@@ -143,8 +142,8 @@ int cmd_status(int argc, char **argv)
                v6n_scope_name(a.opts.scope));
         printf("config     %s\n", v6n_config_path(config));
         printf("state      %s", v6n_node_state_name(state));
-        if (state != V6N_NODE_ABSENT && strcmp(v6n_node_status_text(st),
-                                               v6n_node_state_name(state)) != 0)
+        if (state != V6N_NODE_ABSENT &&
+            strcmp(v6n_node_status_text(st), v6n_node_state_name(state)) != 0)
             printf(" (%s)", v6n_node_status_text(st));
         putchar('\n');
         printf("container  %s", v6n_node_spec_container_name(spec));

@@ -156,9 +156,9 @@ static int stop_all(v6n_client *client, v6n_stop_options *so)
 int cmd_stop(int argc, char **argv)
 {
     cli_select s;
-    int status = cli_parse_select(argc, argv, &s, "stop", STOP_HELP,
-                                  CLI_SEL_NODE | CLI_SEL_SCOPE | CLI_SEL_ALL | CLI_SEL_FORCE |
-                                      CLI_SEL_STOP);
+    int status =
+        cli_parse_select(argc, argv, &s, "stop", STOP_HELP,
+                         CLI_SEL_NODE | CLI_SEL_SCOPE | CLI_SEL_ALL | CLI_SEL_FORCE | CLI_SEL_STOP);
     if (status >= 0)
         return status;
     v6n_client *client = NULL;
@@ -223,8 +223,8 @@ static int restart_one(v6n_client *client, cli_node_args *a, const char *name, v
 int cmd_restart(int argc, char **argv)
 {
     cli_node_args a = {0};
-    int status =
-        cli_parse_node_args(argc, argv, &a, "restart", RESTART_HELP, CLI_ARGS_ENGINE | CLI_ARGS_RESTART);
+    int status = cli_parse_node_args(argc, argv, &a, "restart", RESTART_HELP,
+                                     CLI_ARGS_ENGINE | CLI_ARGS_RESTART);
     if (status >= 0) {
         cli_node_args_free(&a);
         return status;
@@ -338,8 +338,8 @@ int cmd_clean(int argc, char **argv)
     char *name = (s.name || s.config) ? cli_select_name(&s) : NULL;
     char question[512];
     if (name)
-        snprintf(question, sizeof(question), "Remove the temporary volumes of node %s (%s)?",
-                 name, v6n_scope_name(s.scope));
+        snprintf(question, sizeof(question), "Remove the temporary volumes of node %s (%s)?", name,
+                 v6n_scope_name(s.scope));
     else
         snprintf(question, sizeof(question),
                  "Remove the temporary volumes (vantage6-*-tmpvol) of every node?");

@@ -102,8 +102,7 @@ int cli_follow_logs(v6n_client *client, const char *container, const char *node_
     return EXIT_OK;
 }
 
-static int logs_command(int argc, char **argv, const char *command, const char *help,
-                        bool attach)
+static int logs_command(int argc, char **argv, const char *command, const char *help, bool attach)
 {
     cli_select s;
     int status = cli_parse_select(argc, argv, &s, command, help,

@@ -74,7 +74,7 @@ int cli_print_event(const v6n_event *e, void *payload)
         fprintf(stderr, "v6node: volume %s (%s)\n", e->id, e->message);
         break;
     case V6N_EVENT_REMOVED:
-        fprintf(stderr, "v6node: removed the node's stopped container %.12s\n", e->id);
+        fprintf(stderr, "v6node: %s (id %.12s)\n", e->message, e->id);
         break;
     case V6N_EVENT_CREATED:
         fprintf(stderr, "v6node: created container %.12s\n", e->id);

@@ -36,17 +36,9 @@ typedef struct command {
 } command;
 
 static const command COMMANDS[] = {
-    {"spec", cmd_spec},
-    {"start", cmd_start},
-    {"stop", cmd_stop},
-    {"restart", cmd_restart},
-    {"status", cmd_status},
-    {"list", cmd_list},
-    {"logs", cmd_logs},
-    {"attach", cmd_attach},
-    {"files", cmd_files},
-    {"remove", cmd_remove},
-    {"clean", cmd_clean},
+    {"spec", cmd_spec},     {"start", cmd_start},   {"stop", cmd_stop},   {"restart", cmd_restart},
+    {"status", cmd_status}, {"list", cmd_list},     {"logs", cmd_logs},   {"attach", cmd_attach},
+    {"files", cmd_files},   {"remove", cmd_remove}, {"clean", cmd_clean},
 };
 
 int main(int argc, char **argv)

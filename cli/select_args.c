@@ -115,8 +115,9 @@ int cli_parse_select(int argc, char **argv, cli_select *s, const char *command, 
             }
             s->tail = strtol(optarg, &end, 10);
             if (*end || s->tail < 0)
-                return cli_usage_error(command, "--tail wants a number of lines or 'all' (got "
-                                                "'%s')",
+                return cli_usage_error(command,
+                                       "--tail wants a number of lines or 'all' (got "
+                                       "'%s')",
                                        optarg);
             break;
         case 'F':

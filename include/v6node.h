@@ -541,9 +541,9 @@ V6N_EXTERN(int) v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spe
 
 typedef enum v6n_node_state {
     V6N_NODE_ABSENT = 0,  /* no container of that name */
-    V6N_NODE_RUNNING = 1,
+    V6N_NODE_RUNNING = 1, /* running, also when paused or restarting (the status text says) */
     V6N_NODE_STOPPED = 2, /* a container that exited (kept with --keep) or was never started */
-    V6N_NODE_OTHER = 3,   /* paused, restarting, being removed... see the status text */
+    V6N_NODE_OTHER = 3,   /* being removed, or a state the engine adds later */
 } v6n_node_state;
 
 /* "absent", "running", "stopped", "other". Static string. */

@@ -64,6 +64,9 @@ static void scrub_passwords(char *text, size_t size)
 }
 
 static void record(int code, const char *key, int http_status, const char *fmt, va_list ap)
+    V6N_PRINTF(4, 0);
+
+static void record(int code, const char *key, int http_status, const char *fmt, va_list ap)
 {
     vsnprintf(slot.message, sizeof(slot.message), fmt, ap);
     scrub_passwords(slot.message, sizeof(slot.message));

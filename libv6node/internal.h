@@ -59,7 +59,7 @@ int v6n_buf_add(v6n_buf *b, const char *data, size_t len);
 int v6n_buf_puts(v6n_buf *b, const char *s);
 int v6n_buf_putc(v6n_buf *b, char c);
 int v6n_buf_printf(v6n_buf *b, const char *fmt, ...) V6N_PRINTF(2, 3);
-int v6n_buf_vprintf(v6n_buf *b, const char *fmt, va_list ap);
+int v6n_buf_vprintf(v6n_buf *b, const char *fmt, va_list ap) V6N_PRINTF(2, 0);
 /* Take ownership of the contents (an empty string when nothing was added). */
 char *v6n_buf_detach(v6n_buf *b);
 void v6n_buf_clear(v6n_buf *b);
@@ -337,6 +337,15 @@ char *v6n_json_filters(const char *key, const char *const *values, size_t n);
 int v6n_container_inspect(yajl_val *out, v6n_client *c, const char *name_or_id);
 /* DELETE with force; a container already gone (or going) is success. */
 int v6n_container_remove(v6n_client *c, const char *name_or_id);
+
+/* Fill a status from a container inspect answer `c` and the Env list of its
+ * image (may be NULL), computing the drift from `spec`. (status.c) */
+int v6n_status_fill(v6n_node_status *st, const v6n_node_spec *spec, yajl_val c,
+                    yajl_val image_env_list);
+v6n_node_status *v6n_status_new(void);
+/* Add the node containers of a /containers/json answer to a list. (list.c) */
+int v6n_list_merge_containers(v6n_node_list *l, yajl_val containers);
+v6n_node_list *v6n_list_new(void);
 
 /* The node state for an engine container state ("running", "exited"...). */
 v6n_node_state v6n_node_state_from_engine(const char *status);

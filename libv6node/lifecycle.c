@@ -238,14 +238,24 @@ int v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb 
     if (v) {
         const char *running_path[] = {"State", "Running", NULL};
         bool running = YAJL_IS_TRUE(v6n_json_get(v, running_path));
+        char *id = v6n_strdup(v6n_json_string(v, "Id") ? v6n_json_string(v, "Id") : "");
         yajl_tree_free(v);
+        if (!id)
+            return v6n_err_nomem();
         if (running)
-            return v6n_err(V6N_ECONFLICT, NULL,
-                           "node %s is still running: stop it before removing it", spec->node_name);
-        if ((rc = v6n_container_remove(client, spec->container_name)))
+            rc = v6n_err(V6N_ECONFLICT, NULL,
+                         "node %s is still running: stop it before removing it", spec->node_name);
+        if (!rc)
+            rc = v6n_container_remove(client, id);
+        if (!rc) {
+            char message[256];
+            snprintf(message, sizeof(message), "removed the node's stopped container %s",
+                     spec->container_name);
+            v6n_emit(on_event, payload, V6N_EVENT_REMOVED, message, id, "", 0, 0);
+        }
+        free(id);
+        if (rc)
             return rc;
-        v6n_emit(on_event, payload, V6N_EVENT_REMOVED, "removed the stopped container",
-                 spec->container_name, "", 0, 0);
     }
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
         rc = remove_volume(client, spec->volumes[i], on_event, payload);
@@ -274,6 +284,22 @@ static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* vantage6 names them vantage6-<node>-<scope>-<run id>-tmpvol. For one node
+ * the part between its prefix and "-tmpvol" must be the run id (digits), or
+ * node "a" would take the volumes of node "a-user-x". */
+static bool is_tmp_volume(const char *vol, const char *prefix, bool one_node)
+{
+    size_t p = strlen(prefix), n = strlen(vol), s = strlen("-tmpvol");
+    if (n <= p + s || strncmp(vol, prefix, p) != 0 || !ends_with(vol, "-tmpvol"))
+        return false;
+    if (!one_node)
+        return true;
+    for (size_t i = p; i < n - s; i++)
+        if (vol[i] < '0' || vol[i] > '9')
+            return false;
+    return true;
 }
 
 int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name, v6n_scope scope,
@@ -314,7 +340,7 @@ int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name,
     size_t removed = 0;
     for (size_t i = 0; !rc && vols && YAJL_IS_ARRAY(vols) && i < vols->u.array.len; i++) {
         const char *vol = v6n_json_string(vols->u.array.values[i], "Name");
-        if (!vol || strncmp(vol, prefix, strlen(prefix)) != 0 || !ends_with(vol, "-tmpvol"))
+        if (!vol || !is_tmp_volume(vol, prefix, name != NULL))
             continue;
         rc = v6n_volume_remove(client, vol);
         if (rc == V6N_OK) {

@@ -176,6 +176,20 @@ static int add_container(v6n_node_list *l, yajl_val c)
                : v6n_err_nomem();
 }
 
+int v6n_list_merge_containers(v6n_node_list *l, yajl_val containers)
+{
+    int rc = V6N_OK;
+    for (size_t i = 0;
+         !rc && containers && YAJL_IS_ARRAY(containers) && i < containers->u.array.len; i++)
+        rc = add_container(l, containers->u.array.values[i]);
+    return rc;
+}
+
+v6n_node_list *v6n_list_new(void)
+{
+    return calloc(1, sizeof(v6n_node_list));
+}
+
 static int compare_entries(const void *a, const void *b)
 {
     const node_entry *x = a, *y = b;
@@ -213,8 +227,8 @@ int v6n_node_list_get(v6n_node_list **out, v6n_client *client)
         v6n_http_response_free(&resp);
     }
     free(path);
-    for (size_t i = 0; !rc && v && YAJL_IS_ARRAY(v) && i < v->u.array.len; i++)
-        rc = add_container(l, v->u.array.values[i]);
+    if (!rc)
+        rc = v6n_list_merge_containers(l, v);
     yajl_tree_free(v);
     /* configs without a container */
     for (size_t i = 0; !rc && i < l->len; i++) {

@@ -323,9 +323,13 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
         rc = v6n_volumes_ensure_tracked(client, spec, created, o->on_event, o->payload);
     if (!rc && old.id) {
         rc = v6n_container_remove(client, old.id);
-        if (!rc)
-            v6n_emit(o->on_event, o->payload, V6N_EVENT_REMOVED, "removed the stopped container",
-                     old.id, spec->image, 0, 0);
+        if (!rc) {
+            char message[256];
+            snprintf(message, sizeof(message), "removed the node's stopped container %s",
+                     spec->container_name);
+            v6n_emit(o->on_event, o->payload, V6N_EVENT_REMOVED, message, old.id, spec->image, 0,
+                     0);
+        }
     }
     if (!rc)
         rc = create_container(&id, client, spec, o);

@@ -34,7 +34,10 @@ v6n_node_state v6n_node_state_from_engine(const char *status)
 {
     if (!status)
         return V6N_NODE_OTHER;
-    if (strcmp(status, "running") == 0)
+    /* the engine counts a paused or restarting container as running: so do
+     * stop and stop --all */
+    if (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0 ||
+        strcmp(status, "restarting") == 0)
         return V6N_NODE_RUNNING;
     if (strcmp(status, "exited") == 0 || strcmp(status, "created") == 0 ||
         strcmp(status, "dead") == 0)
@@ -207,6 +210,26 @@ static int compute_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_va
     return rc;
 }
 
+int v6n_status_fill(v6n_node_status *st, const v6n_node_spec *spec, yajl_val c,
+                    yajl_val image_env_list)
+{
+    const char *status = str_at(c, "State", "Status");
+    yajl_val code = at(c, "State", "ExitCode");
+    st->state = v6n_node_state_from_engine(status);
+    st->text = dup_or_empty(status);
+    st->id = dup_or_empty(v6n_json_string(c, "Id"));
+    st->image = dup_or_empty(str_at(c, "Config", "Image"));
+    st->started_at = dup_or_empty(str_at(c, "State", "StartedAt"));
+    st->finished_at = dup_or_empty(str_at(c, "State", "FinishedAt"));
+    st->exit_code = code && YAJL_IS_INTEGER(code) ? (int)YAJL_GET_INTEGER(code) : 0;
+    return compute_drift(st, spec, c, image_env_list);
+}
+
+v6n_node_status *v6n_status_new(void)
+{
+    return calloc(1, sizeof(v6n_node_status));
+}
+
 /* Config.Env of the image the container runs (empty when it is gone). */
 static int image_env(yajl_val *out, v6n_client *client, yajl_val container)
 {
@@ -249,18 +272,9 @@ int v6n_node_status_get(v6n_node_status **out, v6n_client *client, const v6n_nod
         st->started_at = v6n_strdup("");
         st->finished_at = v6n_strdup("");
     } else if (!rc) {
-        const char *status = str_at(c, "State", "Status");
-        yajl_val code = at(c, "State", "ExitCode");
-        st->state = v6n_node_state_from_engine(status);
-        st->text = dup_or_empty(status);
-        st->id = dup_or_empty(v6n_json_string(c, "Id"));
-        st->image = dup_or_empty(str_at(c, "Config", "Image"));
-        st->started_at = dup_or_empty(str_at(c, "State", "StartedAt"));
-        st->finished_at = dup_or_empty(str_at(c, "State", "FinishedAt"));
-        st->exit_code = code && YAJL_IS_INTEGER(code) ? (int)YAJL_GET_INTEGER(code) : 0;
         rc = image_env(&img, client, c);
         if (!rc)
-            rc = compute_drift(st, spec, c, at(img, "Config", "Env"));
+            rc = v6n_status_fill(st, spec, c, at(img, "Config", "Env"));
     }
     if (!rc && (!st->text || !st->id || !st->image || !st->started_at || !st->finished_at))
         rc = v6n_err_nomem();

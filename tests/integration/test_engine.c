@@ -15,9 +15,7 @@
 
 #include "node_fixture.h"
 
-
 TestSuite(engine, .init = nodefx_init, .fini = nodefx_fini, .timeout = 120);
-
 
 /* ---- starting ------------------------------------------------------------ */
 
@@ -40,7 +38,8 @@ Test(engine, node_starts_stays_up_and_its_contract_holds)
 
     /* the data and log folders were created */
     char path[2048];
-    snprintf(path, sizeof(path), "%s/home/.cache/vantage6/log/node/%s/vnode-local.log", fx.dir, fx.node);
+    snprintf(path, sizeof(path), "%s/home/.cache/vantage6/log/node/%s/vnode-local.log", fx.dir,
+             fx.node);
     char *logfile = read_text(path);
     cr_expect(logfile && strstr(logfile, "contract holds"), "no log file at %s", path);
     free(logfile);
@@ -150,7 +149,8 @@ Test(engine, a_stopped_leftover_is_replaced_and_a_bystander_survives)
     run_result_free(&r);
     /* and a stopped one too */
     snprintf(fx.extra_names[1], sizeof(fx.extra_names[1]), "x%s", fx.container);
-    r = docker_cli("create", "--name", fx.extra_names[1], "--network", "none", STANDIN, "true", NULL);
+    r = docker_cli("create", "--name", fx.extra_names[1], "--network", "none", STANDIN, "true",
+                   NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     run_result_free(&r);
 
@@ -169,8 +169,8 @@ Test(engine, a_running_bystander_is_no_conflict)
 {
     nodefx_typical_config();
     snprintf(fx.extra_names[0], sizeof(fx.extra_names[0]), "%s-run-12", fx.container);
-    run_result r = docker_cli("run", "-d", "--name", fx.extra_names[0], "--network", "none", "--label",
-                              "vantage6-type=node", STANDIN, "sleep", "300", NULL);
+    run_result r = docker_cli("run", "-d", "--name", fx.extra_names[0], "--network", "none",
+                              "--label", "vantage6-type=node", STANDIN, "sleep", "300", NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     run_result_free(&r);
     nodefx_start_ok();
@@ -354,9 +354,9 @@ Test(engine, the_server_version_chooses_the_image)
     run_result_free(&r);
 
     nodefx_write_config("server_url: http://127.0.0.1\nport: %d\napi_path: /api\n"
-                      "databases: [{label: default, uri: 'postgresql://x/y', type: sql}]\n"
-                      "encryption: {enabled: false}\n",
-                      port);
+                        "databases: [{label: default, uri: 'postgresql://x/y', type: sql}]\n"
+                        "encryption: {enabled: false}\n",
+                        port);
     fx.opts.image = NULL;
     fx.opts.pull = V6N_PULL_MISSING;
     nodefx_build();
@@ -374,8 +374,8 @@ Test(engine, an_unreachable_server_falls_back_to_the_default_image)
 {
     /* port 9 (discard) on loopback: nothing listens, the connection is refused */
     nodefx_write_config("server_url: http://127.0.0.1\nport: 9\napi_path: /api\n"
-                      "databases: [{label: default, uri: 'postgresql://x/y', type: sql}]\n"
-                      "encryption: {enabled: false}\n");
+                        "databases: [{label: default, uri: 'postgresql://x/y', type: sql}]\n"
+                        "encryption: {enabled: false}\n");
     fx.opts.image = NULL;
     fx.opts.pull = V6N_PULL_NEVER; /* never ask a remote registry for the default image */
     fx.opts.server_timeout_ms = 500;

@@ -465,8 +465,8 @@ Test(lifecycle, clean_removes_only_this_nodes_unused_tmp_volumes)
     cr_expect(nodefx_volume_exists(fx.extra_volumes[3]), "a non-tmp volume was removed");
     cr_expect_eq(s.warnings, 1);
     /* another node's name does not reach this node's volumes */
-    cr_expect_eq(v6n_volumes_clean(&removed, fx.client, "v6ntest-nobody", V6N_SCOPE_USER, NULL,
-                                   NULL),
-                 V6N_OK);
+    cr_expect_eq(
+        v6n_volumes_clean(&removed, fx.client, "v6ntest-nobody", V6N_SCOPE_USER, NULL, NULL),
+        V6N_OK);
     cr_expect_eq(removed, 0);
 }

@@ -1,0 +1,282 @@
+"""build_spec() against every spec fixture of tests/fixtures (see its README):
+the same object as the fixture's expected.json **and** as what the real
+`v6node spec` prints for the same case (equal values, equal key order); and
+every expected-error fixture raises the right exception, naming the key."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple, Type
+
+import pytest
+
+import v6node
+from conftest import CLI, FIXTURES, XDG_VARS
+
+# The options the CLI reads from its environment, as `v6 node start` does; the
+# library never reads them, so they become keyword arguments.
+ENV_OPTIONS = {
+    "PRIVATE_KEY": "private_key",
+    "DATA_VOLUME_NAME": "data_volume",
+    "VPN_VOLUME_NAME": "vpn_volume",
+    "SSH_TUNNEL_VOLUME_NAME": "ssh_volume",
+    "SSH_SQUID_VOLUME_NAME": "squid_volume",
+}
+
+# For each error fixture: the exception class and the config key at fault
+# (None: the error is not about one key). A fixture missing here still runs:
+# CLI exit 1 must be a ConfigError, exit 2 an InvalidArgument.
+ERRORS: Dict[str, Tuple[Type[v6node.Error], Optional[str]]] = {
+    "19-private-key-missing-encryption-on": (v6node.ConfigError, "encryption.private_key"),
+    "21-ssh-tunnel-no-key": (v6node.ConfigError, "ssh-tunnels[0].ssh.identity.key"),
+    "22-ssh-tunnel-missing-key-file": (v6node.ConfigError, "ssh-tunnels[0].ssh.identity.key"),
+    "26-database-missing-file": (v6node.ConfigError, "databases[0].uri"),
+    "29-force-db-mount-uri": (v6node.ConfigError, "databases[0].uri"),
+    "30-force-db-mount-bare-word": (v6node.ConfigError, "databases[0].uri"),
+    "31-duplicate-labels": (v6node.ConfigError, "databases[1].label"),
+    "32-label-invalid": (v6node.ConfigError, "databases[0].label"),
+    "33-label-non-ascii": (v6node.ConfigError, "databases[0].label"),
+    "34-mount-mode-ro-sql": (v6node.ConfigError, "databases[0].mount_mode"),
+    "35-mount-mode-invalid": (v6node.ConfigError, "databases[0].mount_mode"),
+    "37-extra-env-overwrite-base": (v6node.ConfigError, "node_extra_env.PRIVATE_KEY"),
+    "38-extra-env-overwrite-db": (v6node.ConfigError, "node_extra_env.DEFAULT_DATABASE_URI"),
+    "39-extra-env-bad-name": (v6node.ConfigError, "node_extra_env.1BAD"),
+    "47-bad-name": (v6node.ConfigError, None),
+    "48-name-not-found": (v6node.NotFound, None),
+    "49-invalid-yaml": (v6node.ConfigError, None),
+    "50-missing-required-key": (v6node.ConfigError, "api_key"),
+    "51-both-name-and-config": (v6node.InvalidArgument, "config"),
+    "52-databases-mapping-form": (v6node.ConfigError, "databases"),
+    "53-colon-in-path": (v6node.ConfigError, "databases[0].uri"),
+    "54-logging-invalid": (v6node.ConfigError, "logging.level"),
+    "55-encryption-enabled-string": (v6node.ConfigError, "encryption.enabled"),
+    "56-port-not-int": (v6node.ConfigError, "port"),
+}
+
+
+class Case:
+    """One fixture folder, with @DIR@ substituted everywhere."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.dir = str(folder.resolve())
+        self.args = [
+            line for line in self._lines("args") if line.strip() and not line.startswith("#")
+        ]
+        self.env: Dict[str, str] = {"HOME": f"{self.dir}/home"}
+        for line in self._lines("env"):
+            if line.strip() and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                self.env[key] = value
+        cwd = self._lines("cwd")
+        self.cwd = os.path.join(self.dir, cwd[0].strip()) if cwd else self.dir
+
+    def _lines(self, name: str) -> List[str]:
+        path = self.folder / name
+        if not path.exists():
+            return []
+        return path.read_text().replace("@DIR@", self.dir).splitlines()
+
+    def read(self, name: str) -> str:
+        return (self.folder / name).read_text().replace("@DIR@", self.dir)
+
+    def kwargs(self) -> Tuple[Optional[str], Dict[str, Any]]:
+        """The fixture's `v6node spec` arguments and environment as
+        build_spec(config, **kwargs)."""
+        config: Optional[str] = None
+        kw: Dict[str, Any] = {}
+        host_paths: Dict[str, str] = {}
+        it = iter(self.args)
+        valued = {
+            "-i": "image",
+            "--image": "image",
+            "--mount-src": "mount_src",
+            "--workdir": "working_dir",
+            "--server-version": "server_version",
+            "--data-dir": "data_dir",
+            "--log-dir": "log_dir",
+            "--docker-socket": "docker_socket",
+        }
+        flags = {"--system": ("system", True), "--user": ("system", False),
+                 "--keep": ("keep", True), "--auto-remove": ("keep", False),
+                 "--force-db-mount": ("force_db_mount", True)}
+        for arg in it:
+            if arg in ("-n", "--name"):
+                kw["name"] = next(it)
+            elif arg in ("-c", "--config"):
+                config = next(it)
+            elif arg in valued:
+                kw[valued[arg]] = next(it)
+            elif arg in flags:
+                key, value = flags[arg]
+                kw[key] = value
+            elif arg == "--host-path":
+                local, _, host = next(it).partition("=")
+                host_paths[local] = host
+            elif arg == "--pretty":
+                pass
+            else:
+                raise AssertionError(f"{self.folder.name}: no translation for argument {arg!r}")
+        if host_paths:
+            kw["host_paths"] = host_paths
+        for var, option in ENV_OPTIONS.items():
+            if self.env.get(var):
+                kw[option] = self.env[var]
+        return config, kw
+
+    def run_cli(self) -> subprocess.CompletedProcess:
+        """`v6node spec ARGS` as tests/cli/test_fixtures.c runs it: a clean
+        environment (PATH, HOME, the env file), in the case's cwd."""
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **self.env}
+        return subprocess.run([CLI, "spec", *self.args], cwd=self.cwd, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+
+ALL = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+SUCCESS = [name for name in ALL if (FIXTURES / name / "expected.json").exists()]
+FAILURE = [name for name in ALL if (FIXTURES / name / "expected-error").exists()]
+
+
+@pytest.fixture
+def case_env(monkeypatch: pytest.MonkeyPatch):
+    """Apply a case's environment (HOME, XDG...) and cwd to this process, where
+    the library reads them."""
+
+    def apply(case: Case) -> None:
+        for var in (*XDG_VARS, *ENV_OPTIONS):
+            monkeypatch.delenv(var, raising=False)
+        for key, value in case.env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.chdir(case.cwd)
+
+    return apply
+
+
+def ordered(value: Any) -> str:
+    """Values and key order, comparable."""
+    return json.dumps(value, indent=1, ensure_ascii=False)
+
+
+def test_every_fixture_is_a_case() -> None:
+    assert len(ALL) >= 56
+    assert sorted(SUCCESS + FAILURE) == ALL
+
+
+@pytest.mark.parametrize("fixture", SUCCESS)
+def test_build_spec_equals_v6node_spec(fixture: str, case_env) -> None:
+    case = Case(FIXTURES / fixture)
+    case_env(case)
+    config, kw = case.kwargs()
+    spec = v6node.build_spec(config, **kw)
+
+    expected = json.loads(case.read("expected.json"))
+    assert ordered(spec) == ordered(expected)
+
+    cli = case.run_cli()
+    assert cli.returncode == 0, cli.stderr
+    assert ordered(spec) == ordered(json.loads(cli.stdout))
+
+
+@pytest.mark.parametrize("fixture", FAILURE)
+def test_build_spec_raises(fixture: str, case_env) -> None:
+    case = Case(FIXTURES / fixture)
+    case_env(case)
+    config, kw = case.kwargs()
+    lines = case.read("expected-error").splitlines()
+    exit_code = int(next(line for line in lines if line.startswith("exit ")).split()[1])
+    cls, key = ERRORS.get(
+        fixture, (v6node.InvalidArgument if exit_code == 2 else v6node.ConfigError, "?")
+    )
+
+    with pytest.raises(v6node.Error) as info:
+        v6node.build_spec(config, **kw)
+    err = info.value
+    assert type(err) is cls, f"{fixture}: {err!r}"
+    if key != "?":
+        assert err.key == key, f"{fixture}: {err!r}"
+    assert err.code == {
+        v6node.ConfigError: -2, v6node.NotFound: -3, v6node.InvalidArgument: -8
+    }[cls]
+    assert err.http_status is None
+    if exit_code != 2:  # usage errors are worded by the CLI itself
+        for line in lines:
+            if line.startswith("stderr "):
+                assert line[len("stderr "):] in err.message, f"{fixture}: {err.message}"
+            elif line.startswith("stderr-not "):
+                assert line[len("stderr-not "):] not in err.message, err.message
+
+    cli = case.run_cli()
+    assert cli.returncode == exit_code and cli.stdout == ""
+
+
+# ---- the Python surface of build_spec ----------------------------------------------
+
+ALPHA_HOME = FIXTURES / "01-user-by-name" / "home"
+
+
+@pytest.fixture
+def alpha_home(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOME", str(ALPHA_HOME.resolve()))
+    for var in XDG_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return ALPHA_HOME.resolve()
+
+
+def test_config_path_may_be_a_pathlike(alpha_home: Path) -> None:
+    path = alpha_home / ".config" / "vantage6" / "node" / "alpha.yaml"
+    assert v6node.build_spec(path) == v6node.build_spec(name="alpha")
+    assert v6node.build_spec(str(path))["name"] == "vantage6-alpha-user"
+
+
+def test_options_reach_the_spec(alpha_home: Path) -> None:
+    spec = v6node.build_spec(name="alpha", system=False, image="example.org/v6/node:1",
+                             keep=True, data_volume="site-data")
+    assert spec["image"] == "example.org/v6/node:1"
+    assert spec["volumes"][0] == "site-data"
+    assert "AutoRemove" not in spec["create"]["HostConfig"]
+    assert "DATA_VOLUME_NAME=site-data" in spec["create"]["Env"]
+
+
+def test_host_paths_as_pairs_or_mapping(alpha_home: Path) -> None:
+    as_map = v6node.build_spec(name="alpha", host_paths={str(alpha_home): "/srv/h"})
+    as_pairs = v6node.build_spec(name="alpha", host_paths=[(alpha_home, "/srv/h")])
+    assert as_map == as_pairs
+    assert any(b.startswith("/srv/h/") for b in as_map["create"]["HostConfig"]["Binds"])
+
+
+def test_unknown_option_raises_naming_it(alpha_home: Path) -> None:
+    with pytest.raises(v6node.InvalidArgument) as info:
+        v6node.build_spec(name="alpha", no_such_option="x")
+    assert info.value.key == "no_such_option"
+    assert isinstance(info.value, ValueError)
+
+
+def test_bad_option_values(alpha_home: Path) -> None:
+    with pytest.raises(v6node.InvalidArgument) as info:
+        v6node.build_spec(name="alpha", pull="sometimes")
+    assert info.value.key == "pull"
+    with pytest.raises(TypeError):
+        v6node.build_spec(name="alpha", data_dir=42)
+    with pytest.raises(TypeError):
+        v6node.build_spec(name="alpha", host_paths="/a=/b")
+
+
+def test_neither_config_nor_name() -> None:
+    with pytest.raises(v6node.InvalidArgument) as info:
+        v6node.build_spec()
+    assert info.value.key == "config"
+    assert info.value.code_name == "V6N_EINVAL"
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(v6node.NotFound):
+        v6node.build_spec(tmp_path / "absent.yaml")
+
+
+def test_no_raw_names_leak() -> None:
+    public = set(v6node.__all__)
+    assert not any(n.startswith(("v6ng", "v6nraw", "result_", "op_", "item_")) for n in public)
+    assert not any("swig" in n.lower() for n in dir(v6node))
+    assert v6node.library_version() == v6node.__version__
