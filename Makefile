@@ -6,13 +6,21 @@ BUILD_TYPE ?= RelWithDebInfo
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build test demo bench install format clean help
+.PHONY: all deps configure build test test-sanitize test-valgrind fuzz demo bench install format clean help
+
+# The C suites (unit, cli, integration) in the two checking builds.
+C_SUITES   := unit|cli|integration
+CHECK_ARGS := -DV6N_PYTHON=OFF -DV6N_GO=OFF -DV6N_CONFORMANCE=OFF -DV6N_BUILD_BENCH=OFF
+FUZZ_SECONDS ?= 60
 
 all: build
 
 help:
 	@echo "make demo     install what is missing, build, run the demo node (examples/demo-node)"
 	@echo "make test     install what is missing, build, run every test suite"
+	@echo "make test-sanitize   the C suites under AddressSanitizer + UndefinedBehaviorSanitizer"
+	@echo "make test-valgrind   the C suites under valgrind memcheck"
+	@echo "make fuzz     run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench    build and run the benchmarks (not part of make test)"
 	@echo "make install  install the library, header, pkg-config and CMake files, v6node"
 	@echo "make format   format the C sources with the repo's .clang-format"
@@ -28,6 +36,19 @@ build: configure
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure
+
+test-sanitize: deps
+	cmake -S . -B build-asan -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug -DV6N_SANITIZE=ON $(CHECK_ARGS)
+	cmake --build build-asan -j 2
+	cd build-asan && ctest --output-on-failure -L '$(C_SUITES)'
+
+test-valgrind: deps
+	cmake -S . -B build-valgrind -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug -DV6N_VALGRIND=ON $(CHECK_ARGS)
+	cmake --build build-valgrind -j 2
+	cd build-valgrind && ctest --output-on-failure -L '$(C_SUITES)'
+
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 demo: build
 	./scripts/demo.sh $(BUILD)

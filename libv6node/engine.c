@@ -240,6 +240,11 @@ const char *v6n_client_api_version(const v6n_client *c)
     return (c && c->api_version[0]) ? c->api_version : NULL;
 }
 
+long v6n_client_request_timeout_ms(const v6n_client *c)
+{
+    return c->request_timeout_ms;
+}
+
 unsigned long v6n_client_request_count(const v6n_client *c)
 {
     return c ? c->requests : 0;

@@ -76,9 +76,10 @@ int v6n_image_exists(int *out, v6n_client *client, const char *image)
 
 /* ---- the pull progress stream ---------------------------------------------- */
 
-/* A pull that sends nothing at all for this long is stuck (the engine sends
- * progress lines every few seconds while it downloads or extracts). */
-#define PULL_STALL_S 600
+/* A pull that sends nothing at all for ten request timeouts (10 minutes by
+ * default) is stuck: the engine sends progress lines every few seconds while
+ * it downloads or extracts. */
+#define PULL_STALL_FACTOR 10
 
 typedef v6n_pull_stream pull_state;
 
@@ -172,7 +173,9 @@ int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
                            .stream = true,
                            .on_data = on_pull_data,
                            .payload = &st,
-                           .step = step};
+                           .step = step,
+                           .stall_timeout_s =
+                               PULL_STALL_FACTOR * v6n_client_request_timeout_ms(client) / 1000};
         v6n_http_response resp;
         rc = v6n_engine_do(client, &req, &resp);
         if (!rc && resp.status >= 300)

@@ -279,6 +279,8 @@ void v6n_http_response_free(v6n_http_response *r);
 int v6n_engine_error(const v6n_request *req, const v6n_http_response *resp);
 /* Percent-escape a query value or path segment. NULL on OOM. */
 char *v6n_escape(const char *s);
+/* The client's timeout for ordinary requests. */
+long v6n_client_request_timeout_ms(const v6n_client *c);
 /* curl_global_init, once per process (thread-safe). */
 int v6n_curl_global_init(void);
 /* Ensure the API version is negotiated. */

@@ -99,14 +99,16 @@ static int stop_container(v6n_client *c, const char *name, const char *container
         snprintf(action, sizeof(action), "stop");
     snprintf(step, sizeof(step), "%s container %s", o->force ? "kill" : "stop", container);
     /* the engine answers a stop only after the grace period: wait for it */
-    rc = container_post(c, id, action, step, (grace + 60) * 1000, &http);
+    rc =
+        container_post(c, id, action, step, grace * 1000 + v6n_client_request_timeout_ms(c), &http);
     if (!rc)
         v6n_emit(o->on_event, o->payload, V6N_EVENT_STOPPED, o->force ? "killed" : "stopped", id,
                  "", 0, 0);
     if (!rc && auto_remove && http != 404) {
         /* the engine removes it after it stops; the volumes are busy until then */
         snprintf(step, sizeof(step), "wait for container %s to be removed", container);
-        rc = container_post(c, id, "wait?condition=removed", step, 60000, &http);
+        rc = container_post(c, id, "wait?condition=removed", step, v6n_client_request_timeout_ms(c),
+                            &http);
     }
     if (!rc && !o->keep_volumes) {
         if (!auto_remove) {

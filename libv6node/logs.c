@@ -125,6 +125,12 @@ int v6n_container_logs(v6n_client *client, const char *name_or_id, const v6n_log
                        .on_data = on_log_data,
                        .payload = &d,
                        .step = step};
+    /* Past output only: a stream that stops sending for a request timeout is
+     * stuck. Following may be quiet for hours: the heartbeat lets on_data stop. */
+    if (!opts->follow) {
+        long stall = v6n_client_request_timeout_ms(client) / 1000;
+        req.stall_timeout_s = stall > 0 ? stall : 1;
+    }
     v6n_http_response resp;
     d.resp = &resp;
     rc = v6n_engine_do(client, &req, &resp);

@@ -262,13 +262,27 @@ static int start_container(v6n_client *c, const char *id, const char *name)
 
 /* Undo a failed start: the container (if any) and the volumes this call made.
  * Keeps the error that made the start fail. */
+/* After a create whose answer was lost: the engine may have made the
+ * container. Remove a container of the node's exact name made since `since`
+ * (one made before belongs to someone else). */
+static void remove_lost_container(v6n_client *c, const v6n_node_spec *spec, time_t since)
+{
+    existing e;
+    if (find_existing(c, spec->container_name, &e) == V6N_OK && e.id && e.age >= 0 &&
+        e.age <= (long)difftime(time(NULL), since) + 1)
+        v6n_container_remove(c, e.id);
+    existing_free(&e);
+}
+
 static int undo(v6n_client *c, const v6n_node_spec *spec, const char *id,
-                const bool created[V6N_VOLUME_COUNT])
+                const bool created[V6N_VOLUME_COUNT], bool create_lost, time_t since)
 {
     v6n_err_snapshot cause;
     v6n_err_save(&cause);
     if (id)
         v6n_container_remove(c, id);
+    else if (create_lost)
+        remove_lost_container(c, spec, since);
     for (int i = 0; i < V6N_VOLUME_COUNT; i++)
         if (created[i])
             v6n_volume_remove(c, spec->volumes[i]);
@@ -294,6 +308,7 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
 
     existing old;
     bool created[V6N_VOLUME_COUNT] = {false, false, false, false};
+    time_t began = time(NULL);
     char *id = NULL;
     int rc = v6n_engine_negotiate(client);
     if (!rc)
@@ -331,8 +346,11 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
                      0);
         }
     }
-    if (!rc)
+    bool create_lost = false;
+    if (!rc) {
         rc = create_container(&id, client, spec, o);
+        create_lost = rc && v6n_error_last()->http_status == 0;
+    }
     if (!rc &&
         v6n_emit(o->on_event, o->payload, V6N_EVENT_CREATED, "created", id, spec->image, 0, 0))
         rc = v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller");
@@ -342,7 +360,7 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
         v6n_emit(o->on_event, o->payload, V6N_EVENT_STARTED, "started", id, spec->image, 0, 0);
 
     if (rc) {
-        undo(client, spec, id, created);
+        undo(client, spec, id, created, create_lost, began);
         free(id);
         id = NULL;
     }

@@ -127,7 +127,9 @@ int v6n_volumes_ensure_tracked(v6n_client *c, const v6n_node_spec *spec,
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++) {
         if (!exists[i]) {
             rc = volume_create(c, names[i]);
-            created[i] = rc == V6N_OK;
+            /* an answer that never arrived (no HTTP status) may hide a volume
+             * the engine did make: count it as ours, so an undo removes it */
+            created[i] = rc == V6N_OK || v6n_error_last()->http_status == 0;
         }
         if (!rc && v6n_emit(cb, payload, V6N_EVENT_VOLUME, created[i] ? "created" : "exists",
                             names[i], spec->image, created[i], 0))

@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
+void stop_server(int pid);
+
 static double now(void)
 {
     struct timespec ts;
@@ -290,7 +292,10 @@ int write_text(const char *path, const char *text)
     return fclose(f) == 0 ? rc : -1;
 }
 
-int spawn_server(int *pid, int *port, char *const argv[], double timeout_s)
+/* Fork/exec argv with stdout on a pipe; read lines until one starts with
+ * `marker`, which is copied to `line`. */
+static int spawn_reading(int *pid, char *const argv[], const char *marker, char *line,
+                         size_t size, double timeout_s)
 {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0)
@@ -305,11 +310,10 @@ int spawn_server(int *pid, int *port, char *const argv[], double timeout_s)
         _exit(127);
     }
     close(out[1]);
-    char line[256];
     size_t len = 0;
+    bool found = false;
     double deadline = now() + timeout_s;
-    *port = 0;
-    while (now() < deadline && len < sizeof(line) - 1) {
+    while (!found && now() < deadline && len < size - 1) {
         struct pollfd p = {out[0], POLLIN, 0};
         if (poll(&p, 1, 100) <= 0)
             continue;
@@ -319,18 +323,37 @@ int spawn_server(int *pid, int *port, char *const argv[], double timeout_s)
         len += (size_t)n;
         line[len] = '\0';
         if (line[len - 1] == '\n') {
-            if (sscanf(line, "PORT %d", port) == 1)
-                break;
-            len = 0;
+            found = strncmp(line, marker, strlen(marker)) == 0;
+            if (!found)
+                len = 0;
         }
     }
     close(out[0]);
-    if (*port <= 0) {
+    if (!found) {
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
         return -1;
     }
     *pid = (int)child;
+    return 0;
+}
+
+int spawn_until(int *pid, char *const argv[], const char *marker, double timeout_s)
+{
+    char line[256];
+    return spawn_reading(pid, argv, marker, line, sizeof(line), timeout_s);
+}
+
+int spawn_server(int *pid, int *port, char *const argv[], double timeout_s)
+{
+    char line[256];
+    *port = 0;
+    if (spawn_reading(pid, argv, "PORT ", line, sizeof(line), timeout_s) != 0)
+        return -1;
+    if (sscanf(line, "PORT %d", port) != 1 || *port <= 0) {
+        stop_server(*pid);
+        return -1;
+    }
     return 0;
 }
 

@@ -36,6 +36,9 @@ int write_text(const char *path, const char *text);
 /* Start a test server (argv[0] found in PATH) that prints "PORT <n>" on stdout
  * once it listens. Returns 0 and fills *pid and *port, or -1. */
 int spawn_server(int *pid, int *port, char *const argv[], double timeout_s);
+/* Start a program that prints a line starting with `marker` on stdout once it
+ * is ready (e.g. "READY"). Returns 0 and fills *pid, or -1. */
+int spawn_until(int *pid, char *const argv[], const char *marker, double timeout_s);
 /* SIGTERM a spawned server and reap it. */
 void stop_server(int pid);
 
