@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 /* ---- results ---------------------------------------------------------------- */
@@ -18,6 +19,7 @@ struct v6ng_result {
     int code;
     int http_status;
     char *message, *key, *value;
+    char *warnings; /* JSON list, NULL for "[]" */
     v6ng_engine *engine;
     v6ng_op *op;
 };
@@ -94,6 +96,11 @@ const char *v6ng_result_value(const v6ng_result *r)
     return r ? r->value : "";
 }
 
+const char *v6ng_result_warnings(const v6ng_result *r)
+{
+    return (r && r->warnings) ? r->warnings : "[]";
+}
+
 void v6ng_engine_close(v6ng_engine *e);
 static void op_free(v6ng_op *op);
 
@@ -104,6 +111,7 @@ void v6ng_result_free(v6ng_result *r)
     free(r->message);
     free(r->key);
     free(r->value);
+    free(r->warnings);
     v6ng_engine_close(r->engine);
     if (r->op) { /* an operation never taken: stop it and reap it */
         v6ng_op_cancel(r->op);
@@ -484,6 +492,66 @@ static v6ng_result *stop_from_json(v6n_stop_options *so, yajl_val *tree, const c
     return NULL;
 }
 
+/* Collects the warnings of a call, for v6ng_result_warnings. */
+typedef struct warnings {
+    yajl_gen g;
+    int count;
+} warnings;
+
+static void warnings_open(warnings *w)
+{
+    w->count = 0;
+    w->g = yajl_gen_alloc(NULL);
+    if (w->g)
+        yajl_gen_array_open(w->g);
+}
+
+static int collect_warning(const v6n_event *e, void *payload)
+{
+    warnings *w = payload;
+    if (e->kind == V6N_EVENT_WARNING && w->g) {
+        yajl_gen_string(w->g, (const unsigned char *)e->message, strlen(e->message));
+        w->count++;
+    }
+    return 0;
+}
+
+/* Attach the warnings to `r` (which may be NULL) and free the collector. */
+static v6ng_result *with_warnings(v6ng_result *r, warnings *w)
+{
+    if (!w->g)
+        return r;
+    yajl_gen_array_close(w->g);
+    const unsigned char *buf;
+    size_t len;
+    if (r && w->count && yajl_gen_get_buf(w->g, &buf, &len) == yajl_gen_status_ok)
+        r->warnings = strndup((const char *)buf, len);
+    yajl_gen_free(w->g);
+    return r;
+}
+
+v6ng_result *v6ng_config_folder(const char *scope)
+{
+    v6n_scope sc;
+    v6ng_result *r = parse_scope(scope, &sc);
+    char *folder = NULL;
+    if (!r)
+        r = v6n_config_folder(&folder, sc) ? from_error() : ok(folder);
+    v6n_free(folder);
+    return r;
+}
+
+v6ng_result *v6ng_container_name(const char *name, const char *scope)
+{
+    v6n_scope sc;
+    v6ng_result *r = parse_scope(scope, &sc);
+    char *container = NULL;
+    if (!r)
+        r = v6n_container_name(&container, name, sc) ? from_error() : ok(container);
+    v6n_free(container);
+    return r;
+}
+
 v6ng_result *v6ng_stop(v6ng_engine *e, const char *name, const char *scope, const char *stop_json)
 {
     if (!e)
@@ -494,8 +562,13 @@ v6ng_result *v6ng_stop(v6ng_engine *e, const char *name, const char *scope, cons
     v6ng_result *r = parse_scope(scope, &sc);
     if (!r)
         r = stop_from_json(&so, &tree, stop_json);
-    if (!r)
-        r = v6n_node_stop(e->client, name, sc, &so) ? from_error() : ok("");
+    if (!r) {
+        warnings w;
+        warnings_open(&w);
+        so.on_event = collect_warning;
+        so.payload = &w;
+        r = with_warnings(v6n_node_stop(e->client, name, sc, &so) ? from_error() : ok(""), &w);
+    }
     yajl_tree_free(tree);
     return r;
 }
@@ -507,8 +580,12 @@ v6ng_result *v6ng_remove(v6ng_engine *e, const char *config_path, const char *na
         return no_engine();
     node n;
     v6ng_result *r = node_load(&n, config_path, name, options_json);
-    if (!r)
-        r = v6n_node_remove(e->client, n.spec, NULL, NULL) ? from_error() : ok("");
+    if (!r) {
+        warnings w;
+        warnings_open(&w);
+        r = with_warnings(
+            v6n_node_remove(e->client, n.spec, collect_warning, &w) ? from_error() : ok(""), &w);
+    }
     node_free(&n);
     return r;
 }
@@ -522,11 +599,14 @@ v6ng_result *v6ng_clean(v6ng_engine *e, const char *name, const char *scope)
     if (r)
         return r;
     size_t removed = 0;
-    if (v6n_volumes_clean(&removed, e->client, (name && *name) ? name : NULL, sc, NULL, NULL))
-        return from_error();
+    warnings w;
+    warnings_open(&w);
+    if (v6n_volumes_clean(&removed, e->client, (name && *name) ? name : NULL, sc, collect_warning,
+                          &w))
+        return with_warnings(from_error(), &w);
     char n[32];
     snprintf(n, sizeof(n), "%zu", removed);
-    return ok(n);
+    return with_warnings(ok(n), &w);
 }
 
 typedef struct text_sink {

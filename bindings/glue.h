@@ -27,6 +27,9 @@ const char *v6ng_result_message(const v6ng_result *r);
 const char *v6ng_result_key(const v6ng_result *r); /* the config key or option at fault */
 int v6ng_result_http_status(const v6ng_result *r);
 const char *v6ng_result_value(const v6ng_result *r); /* the answer ("" on error) */
+/* What the call warned about (stop, remove, clean: a volume still in use, a
+ * folder kept...), as a JSON list of strings; "[]" when nothing. */
+const char *v6ng_result_warnings(const v6ng_result *r);
 void v6ng_result_free(v6ng_result *r);
 
 const char *v6ng_version(void);
@@ -44,6 +47,11 @@ const char *v6ng_error_code_name(int code);
  * host_paths ({local: host}). An unknown key is V6N_EINVAL naming it.
  */
 v6ng_result *v6ng_spec(const char *config_path, const char *name, const char *options_json);
+
+/* The folder of node configs in `scope` ("user"|"system"), and the container
+ * name of node `name` in `scope` (vantage6-NAME-SCOPE). */
+v6ng_result *v6ng_config_folder(const char *scope);
+v6ng_result *v6ng_container_name(const char *name, const char *scope);
 
 /* ---- the engine ------------------------------------------------------------- */
 

@@ -110,11 +110,11 @@ static int logs_command(int argc, char **argv, const char *command, const char *
     if (status >= 0)
         return status;
     char *name = cli_select_name(&s);
-    char container[512];
-    snprintf(container, sizeof(container), "vantage6-%s-%s", name, v6n_scope_name(s.scope));
+    char *container = NULL;
     v6n_client *client = NULL;
-    if (v6n_client_from_env(&client)) {
+    if (v6n_container_name(&container, name, s.scope) || v6n_client_from_env(&client)) {
         free(name);
+        v6n_free(container);
         return cli_fail(NULL);
     }
     if (attach) {
@@ -128,6 +128,7 @@ static int logs_command(int argc, char **argv, const char *command, const char *
         }
     }
     v6n_client_free(client);
+    v6n_free(container);
     free(name);
     return status;
 }

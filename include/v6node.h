@@ -151,6 +151,15 @@ V6N_EXTERN(int) v6n_config_parse(v6n_config **out, const char *text, size_t len,
 
 V6N_EXTERN(void) v6n_config_free(v6n_config *config);
 
+/* The folder where node configs of `scope` live (user:
+ * $XDG_CONFIG_HOME/vantage6/node, system: /etc/vantage6/node), as vantage6
+ * computes it. Free *out with v6n_free(). Errors: V6N_EIO (no home), V6N_ENOMEM. */
+V6N_EXTERN(int) v6n_config_folder(char **out, v6n_scope scope);
+
+/* The container name of node `name` in `scope`: vantage6-NAME-SCOPE. Free *out
+ * with v6n_free(). Errors: V6N_EINVAL (not a node name). */
+V6N_EXTERN(int) v6n_container_name(char **out, const char *name, v6n_scope scope);
+
 /* The node name (the config file's stem). Owned by `config`. */
 V6N_EXTERN(const char *) v6n_config_name(const v6n_config *config);
 /* The config file's absolute path. Owned by `config`. */

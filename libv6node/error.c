@@ -155,6 +155,10 @@ const char *v6n_error_code_name(int code)
         return "V6N_ENOMEM";
     case V6N_EINVAL:
         return "V6N_EINVAL";
+    case V6N_EUNAVAILABLE:
+        return "V6N_EUNAVAILABLE";
+    case V6N_ECANCELLED:
+        return "V6N_ECANCELLED";
     default:
         return "V6N_UNKNOWN";
     }

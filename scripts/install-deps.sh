@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libcurl4-openssl-dev libyajl-dev libyaml-dev libcriterion-dev
-  clang-format valgrind
+  clang-format valgrind swig
 )
 # More groups are added by the scripts that need them, e.g.
 #   scripts/install-deps.sh docker.io busybox-static

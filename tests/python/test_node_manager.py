@@ -146,6 +146,10 @@ def test_start_restart_stop_delete(client, sandbox: NodeSandbox) -> None:
     assert client.post(f"{node_url}/restart").status_code == 302
     html = page(client.get(node_url))
     assert "Restarted " + name in html and "None: the container matches" in html
+    deadline = time.monotonic() + 10  # the stand-in handles SIGTERM once it has said so
+    while "contract holds" not in page(client.get(node_url)):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
 
     # a second start is refused by the library, and said so
     client.post(f"{node_url}/start")

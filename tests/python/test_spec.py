@@ -280,3 +280,14 @@ def test_no_raw_names_leak() -> None:
     assert not any(n.startswith(("v6ng", "v6nraw", "result_", "op_", "item_")) for n in public)
     assert not any("swig" in n.lower() for n in dir(v6node))
     assert v6node.library_version() == v6node.__version__
+
+
+def test_folders_and_container_names_come_from_the_library(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert v6node.config_folder() == tmp_path / "xdg" / "vantage6" / "node"
+    assert v6node.container_name("alpha") == "vantage6-alpha-user"
+    assert v6node.container_name("alpha", system=True) == "vantage6-alpha-system"
+    with pytest.raises(v6node.InvalidArgument) as info:
+        v6node.container_name("../etc")
+    assert info.value.key == "name"

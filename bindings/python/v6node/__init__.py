@@ -1,0 +1,53 @@
+"""libv6node for Python: build and start vantage6 node containers exactly as
+``v6 node start`` does, through the Docker Engine API.
+
+    import v6node
+    with v6node.Engine.from_env() as engine:
+        print(engine.start(name="alpha").container)
+
+:func:`build_spec` gives the container spec of a node without any engine (what
+``v6node spec`` prints); :class:`Engine` starts, stops, restarts, inspects and
+removes nodes. Errors raise subclasses of :class:`Error`.
+"""
+from ._errors import (
+    Cancelled,
+    ConfigError,
+    Conflict,
+    EngineError,
+    EngineUnavailable,
+    Error,
+    InvalidArgument,
+    IOFailure,
+    NotFound,
+    OutOfMemory,
+)
+from ._spec import build_spec, config_folder, container_name, library_version
+from ._engine import EVENT_KINDS, Engine, Event, LogStream, StartResult
+
+__version__ = "0.1.0"
+
+#: The vantage6 release whose ``v6 node start`` the library reproduces.
+VANTAGE6_VERSION = "4.14.0"
+
+__all__ = [
+    "build_spec",
+    "config_folder",
+    "container_name",
+    "library_version",
+    "Engine",
+    "Event",
+    "EVENT_KINDS",
+    "StartResult",
+    "LogStream",
+    "Error",
+    "ConfigError",
+    "NotFound",
+    "Conflict",
+    "EngineError",
+    "EngineUnavailable",
+    "IOFailure",
+    "InvalidArgument",
+    "OutOfMemory",
+    "Cancelled",
+    "VANTAGE6_VERSION",
+]
