@@ -216,6 +216,8 @@ static v6ng_result *options_from_json(options_box *box, const char *json)
             o->force_db_mount = json_truth(v);
         } else if (strcmp(k, "no_server_version") == 0) {
             o->no_server_version = json_truth(v);
+        } else if (strcmp(k, "no_local_checks") == 0) {
+            o->no_local_checks = json_truth(v);
         } else if (strcmp(k, "pull") == 0) {
             const char *s = json_str(v);
             const char *names[] = {"default", "missing", "always", "never"};

@@ -44,7 +44,8 @@ const char *v6ng_error_code_name(int code);
  * ("default"|"missing"|"always"|"never"), no_server_version, server_version,
  * server_timeout_ms, server_attempts, data_dir, log_dir, docker_socket,
  * data_volume, vpn_volume, ssh_volume, squid_volume, private_key, working_dir,
- * host_paths ({local: host}). An unknown key is V6N_EINVAL naming it.
+ * host_paths ({local: host}), no_local_checks. An unknown key is V6N_EINVAL
+ * naming it.
  */
 v6ng_result *v6ng_spec(const char *config_path, const char *name, const char *options_json);
 

@@ -8,6 +8,7 @@
 #include "v6node.h"
 
 #define CLI_MAX_PATH_MAPS 16
+#define CLI_MAX_HOSTS     8
 #define CLI_MAX_LAYERS    128
 
 /* State of the progress display of one command. */
@@ -35,6 +36,8 @@ typedef struct cli_node_args {
     bool force, all; /* restart */
     bool json;       /* status */
     int timeout_s;   /* restart: -1 = the engine's default */
+    const char *hosts[CLI_MAX_HOSTS]; /* --host (status: several) */
+    size_t nhosts;
 } cli_node_args;
 
 /* Exit codes scripts can rely on. */
@@ -61,13 +64,19 @@ int cmd_start(int argc, char **argv);
 #define CLI_ARGS_PRETTY 1u /* --pretty */
 #define CLI_ARGS_ENGINE  2u /* --pull, --attach/--detach, --no-server-version */
 #define CLI_ARGS_RESTART 4u /* -f/--force, -t/--timeout, --all */
-#define CLI_ARGS_JSON    8u /* --json */
+#define CLI_ARGS_JSON    8u  /* --json */
+#define CLI_ARGS_HOSTS   16u /* several --host (one is allowed with CLI_ARGS_ENGINE) */
 
 /* Parse the node and start options of `command` into `a` (which it
  * initialises, reading the volume and key variables from the environment).
  * Returns -1 to go on, else the exit status (help printed, or a usage error). */
 int cli_parse_node_args(int argc, char **argv, cli_node_args *a, const char *command,
                         const char *help, unsigned flags);
+
+/* A client for engine `host` (NULL: DOCKER_HOST), with TLS as DOCKER_TLS_VERIFY
+ * and DOCKER_CERT_PATH say, as the docker CLI reads them. */
+int cli_client(v6n_client **out, const char *host);
+int v6n_err_nomem_cli(void);
 
 /* Print "v6node: <what>: <message from v6n_error_last()>" to stderr and return 1. */
 int cli_fail(const char *what);
@@ -91,6 +100,8 @@ typedef struct cli_select {
     bool json, all, force, keep_volumes, follow, timestamps;
     int timeout_s; /* -1: the engine's default */
     long tail;     /* -1: all */
+    const char *hosts[CLI_MAX_HOSTS]; /* --host (list: several) */
+    size_t nhosts;
 } cli_select;
 
 #define CLI_SEL_NODE          0x01u /* -n, -c (required unless --all or _OPTIONAL) */
@@ -101,6 +112,7 @@ typedef struct cli_select {
 #define CLI_SEL_STOP          0x20u /* -t/--timeout, --keep-volumes */
 #define CLI_SEL_LOGS          0x40u /* --tail, -F/--follow, --timestamps */
 #define CLI_SEL_NODE_OPTIONAL 0x80u
+#define CLI_SEL_HOSTS         0x100u /* --host, several allowed */
 
 int cli_parse_select(int argc, char **argv, cli_select *s, const char *command, const char *help,
                      unsigned flags);

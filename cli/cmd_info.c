@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 #include "cli.h"
 
@@ -11,7 +12,7 @@ static const char STATUS_HELP[] =
     "    v6node status - is a node running, and does it still match its config?\n"
     "\n"
     "SYNOPSIS\n"
-    "    v6node status [-n NAME | -c PATH] [--system | --user] [--json]\n"
+    "    v6node status [-n NAME | -c PATH] [--system | --user] [--json] [--host URL]...\n"
     "                  [the start options the node was started with]\n"
     "\n"
     "DESCRIPTION\n"
@@ -26,12 +27,15 @@ static const char STATUS_HELP[] =
     "\n"
     "OPTIONS\n"
     "    -n, --name NAME, -c, --config PATH, --system, --user   the node\n"
+    "        --host URL      the engine (default DOCKER_HOST); repeat it to see the node on\n"
+    "                        several engines, each labelled with its engine\n"
     "        --json          one JSON object: name, scope, config, state, status,\n"
     "                        container, id, image, started_at, finished_at, exit_code,\n"
     "                        drift (a list of sentences)\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 running; 3 not running (stopped or absent); 1 error (bad config, engine);\n"
+    "    0 running (on every --host); 3 not running (stopped or absent); 1 error (bad\n"
+    "    config, engine);\n"
     "    2 bad command line; 5 no engine.\n";
 
 static const char LIST_HELP[] =
@@ -39,7 +43,7 @@ static const char LIST_HELP[] =
     "    v6node list - every node: configs here and node containers on the engine\n"
     "\n"
     "SYNOPSIS\n"
-    "    v6node list [--json]\n"
+    "    v6node list [--json] [--host URL]...\n"
     "\n"
     "DESCRIPTION\n"
     "    Lists each node config in the user and system folders with the state of its\n"
@@ -50,6 +54,10 @@ static const char LIST_HELP[] =
     "OPTIONS\n"
     "        --json          a JSON list of {name, scope, state, status, container, id,\n"
     "                        image, config, config_error}\n"
+    "        --host URL      list the nodes of this engine (unix:///path or tcp://host:port;\n"
+    "                        TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH); repeat it for\n"
+    "                        several engines: each node is then labelled with its engine\n"
+    "                        (an ENGINE column; \"engine\" in --json). Default: DOCKER_HOST.\n"
     "\n"
     "EXIT STATUS\n"
     "    0 listed; 1 error; 2 bad command line; 5 no engine.\n";
@@ -107,114 +115,200 @@ static char *redacted(const char *uri)
     return v6n_uri_redact(&out, uri) == V6N_OK ? out : strdup("***");
 }
 
+/* Emit into `g` the object(s) of JSON text `json` (an object, or each element
+ * of a list) with "engine": host as their first key. */
+static void emit_labelled(yajl_gen g, const char *json, const char *host)
+{
+    yajl_val v = yajl_tree_parse(json, NULL, 0);
+    bool list = v && YAJL_IS_ARRAY(v);
+    size_t n = !v ? 0 : list ? v->u.array.len : 1;
+    for (size_t i = 0; i < n; i++) {
+        yajl_val o = list ? v->u.array.values[i] : v;
+        yajl_gen_map_open(g);
+        jkv(g, "engine", host);
+        for (size_t k = 0; YAJL_IS_OBJECT(o) && k < o->u.object.len; k++) {
+            yajl_val x = o->u.object.values[k];
+            js(g, o->u.object.keys[k]);
+            if (YAJL_IS_STRING(x)) {
+                js(g, YAJL_GET_STRING(x));
+            } else if (YAJL_IS_INTEGER(x)) {
+                yajl_gen_integer(g, YAJL_GET_INTEGER(x));
+            } else if (YAJL_IS_ARRAY(x)) { /* drift: a list of strings */
+                yajl_gen_array_open(g);
+                for (size_t j = 0; j < x->u.array.len; j++)
+                    js(g,
+                       YAJL_IS_STRING(x->u.array.values[j]) ? x->u.array.values[j]->u.string : "");
+                yajl_gen_array_close(g);
+            } else {
+                yajl_gen_null(g);
+            }
+        }
+        yajl_gen_map_close(g);
+    }
+    yajl_tree_free(v);
+}
+
+static void print_status_text(const v6n_node_status *st, const v6n_node_spec *spec,
+                              const v6n_config *config, v6n_scope scope, const char *engine)
+{
+    v6n_node_state state = v6n_node_status_state(st);
+    size_t drift = v6n_node_status_drift_count(st);
+    if (engine)
+        printf("engine     %s\n", engine);
+    printf("node       %s (%s scope)\n", v6n_node_spec_node_name(spec), v6n_scope_name(scope));
+    printf("config     %s\n", v6n_config_path(config));
+    printf("state      %s", v6n_node_state_name(state));
+    if (state != V6N_NODE_ABSENT &&
+        strcmp(v6n_node_status_text(st), v6n_node_state_name(state)) != 0)
+        printf(" (%s)", v6n_node_status_text(st));
+    putchar('\n');
+    printf("container  %s", v6n_node_spec_container_name(spec));
+    if (state != V6N_NODE_ABSENT)
+        printf(" (id %.12s)", v6n_node_status_container_id(st));
+    putchar('\n');
+    if (state == V6N_NODE_ABSENT)
+        return;
+    printf("image      %s\n", v6n_node_status_image(st));
+    printf("started    %s\n", v6n_node_status_started_at(st));
+    if (state != V6N_NODE_RUNNING)
+        printf("finished   %s (exit code %d)\n", v6n_node_status_finished_at(st),
+               v6n_node_status_exit_code(st));
+    if (drift == 0) {
+        printf("drift      none: the container matches the config\n");
+    } else {
+        printf("drift      config changed since start; restart to apply:\n");
+        for (size_t i = 0; i < drift; i++)
+            printf("             - %s\n", v6n_node_status_drift(st, i));
+    }
+}
+
 int cmd_status(int argc, char **argv)
 {
     cli_node_args a = {0};
-    int status = cli_parse_node_args(argc, argv, &a, "status", STATUS_HELP, CLI_ARGS_JSON);
+    int status =
+        cli_parse_node_args(argc, argv, &a, "status", STATUS_HELP, CLI_ARGS_JSON | CLI_ARGS_HOSTS);
     if (status >= 0) {
         cli_node_args_free(&a);
         return status;
     }
     v6n_config *config = NULL;
     v6n_node_spec *spec = NULL;
-    v6n_client *client = NULL;
-    v6n_node_status *st = NULL;
-    if (cli_load_config(&a, &config) || v6n_node_spec_build(&spec, config, &a.opts) ||
-        v6n_client_from_env(&client) || v6n_node_status_get(&st, client, spec)) {
-        status = cli_exit_status(v6n_error_last()->code);
-        if (status == EXIT_NOTFOUND) /* "not found" here is the config, not the node */
-            status = EXIT_FAILURE_;
-        cli_fail(NULL);
+    if (cli_load_config(&a, &config) || v6n_node_spec_build(&spec, config, &a.opts)) {
+        status = cli_fail(NULL); /* a missing or invalid config: 1 */
         goto cleanup;
     }
-    v6n_node_state state = v6n_node_status_state(st);
-    size_t drift = v6n_node_status_drift_count(st);
-    if (a.json) {
+    /* one engine (DOCKER_HOST) or each --host; the exit status says whether
+     * the node runs on every one of them */
+    size_t engines = a.nhosts ? a.nhosts : 1;
+    bool labelled = a.nhosts > 0;
+    bool all_running = true;
+    yajl_gen g = (a.json && labelled) ? yajl_gen_alloc(NULL) : NULL;
+    if (g && engines > 1)
+        yajl_gen_array_open(g);
+    for (size_t e = 0; e < engines; e++) {
+        v6n_client *client = NULL;
+        v6n_node_status *st = NULL;
         char *json = NULL;
-        if (v6n_node_status_json(&json, st, spec)) {
+        if (cli_client(&client, a.nhosts ? a.hosts[e] : NULL) ||
+            v6n_node_status_get(&st, client, spec) ||
+            (a.json && v6n_node_status_json(&json, st, spec))) {
             status = cli_fail_status();
+            v6n_client_free(client);
+            v6n_node_status_free(st);
+            if (g)
+                yajl_gen_free(g);
             goto cleanup;
         }
-        printf("%s\n", json);
-        v6n_free(json);
-    } else {
-        printf("node       %s (%s scope)\n", v6n_node_spec_node_name(spec),
-               v6n_scope_name(a.opts.scope));
-        printf("config     %s\n", v6n_config_path(config));
-        printf("state      %s", v6n_node_state_name(state));
-        if (state != V6N_NODE_ABSENT &&
-            strcmp(v6n_node_status_text(st), v6n_node_state_name(state)) != 0)
-            printf(" (%s)", v6n_node_status_text(st));
-        putchar('\n');
-        printf("container  %s", v6n_node_spec_container_name(spec));
-        if (state != V6N_NODE_ABSENT)
-            printf(" (id %.12s)", v6n_node_status_container_id(st));
-        putchar('\n');
-        if (state != V6N_NODE_ABSENT) {
-            printf("image      %s\n", v6n_node_status_image(st));
-            printf("started    %s\n", v6n_node_status_started_at(st));
-            if (state != V6N_NODE_RUNNING)
-                printf("finished   %s (exit code %d)\n", v6n_node_status_finished_at(st),
-                       v6n_node_status_exit_code(st));
-            if (drift == 0) {
-                printf("drift      none: the container matches the config\n");
-            } else {
-                printf("drift      config changed since start; restart to apply:\n");
-                for (size_t i = 0; i < drift; i++)
-                    printf("             - %s\n", v6n_node_status_drift(st, i));
-            }
+        all_running = all_running && v6n_node_status_state(st) == V6N_NODE_RUNNING;
+        const char *host = v6n_client_host(client);
+        if (g) {
+            emit_labelled(g, json, host);
+        } else if (a.json) {
+            printf("%s\n", json);
+        } else {
+            if (e)
+                putchar('\n');
+            print_status_text(st, spec, config, a.opts.scope, labelled ? host : NULL);
         }
+        v6n_free(json);
+        v6n_node_status_free(st);
+        v6n_client_free(client);
     }
-    status = state == V6N_NODE_RUNNING ? EXIT_OK : EXIT_NOTFOUND;
+    if (g) {
+        if (engines > 1)
+            yajl_gen_array_close(g);
+        print_json(g);
+    }
+    status = all_running ? EXIT_OK : EXIT_NOTFOUND;
 cleanup:
-    v6n_node_status_free(st);
-    v6n_client_free(client);
     v6n_node_spec_free(spec);
     v6n_config_free(config);
     cli_node_args_free(&a);
     return status;
 }
 
+static void print_list_table(const v6n_node_list *list, const char *engine, bool header)
+{
+    size_t n = v6n_node_list_count(list);
+    if (header)
+        printf("%s%-24s %-7s %-9s %-22s %s\n", engine ? "ENGINE                          " : "",
+               "NAME", "SCOPE", "STATE", "STATUS", "CONFIG");
+    for (size_t i = 0; i < n; i++) {
+        const char *config = v6n_node_list_config_path(list, i);
+        const char *error = v6n_node_list_config_error(list, i);
+        if (engine)
+            printf("%-31.31s ", engine);
+        printf("%-24s %-7s %-9s %-22.22s %s%s\n", v6n_node_list_name(list, i),
+               v6n_scope_name(v6n_node_list_scope(list, i)),
+               v6n_node_state_name(v6n_node_list_state(list, i)),
+               *v6n_node_list_status_text(list, i) ? v6n_node_list_status_text(list, i) : "-",
+               *config ? config : "(no config here)", *error ? " (invalid: see status)" : "");
+    }
+}
+
 int cmd_list(int argc, char **argv)
 {
     cli_select s;
-    int status = cli_parse_select(argc, argv, &s, "list", LIST_HELP, CLI_SEL_JSON);
+    int status = cli_parse_select(argc, argv, &s, "list", LIST_HELP, CLI_SEL_JSON | CLI_SEL_HOSTS);
     if (status >= 0)
         return status;
-    v6n_client *client = NULL;
-    v6n_node_list *list = NULL;
-    if (v6n_client_from_env(&client) || v6n_node_list_get(&list, client)) {
-        status = cli_fail_status();
-        v6n_client_free(client);
-        return status;
-    }
-    size_t n = v6n_node_list_count(list);
-    if (s.json) {
+    size_t engines = s.nhosts ? s.nhosts : 1;
+    bool labelled = s.nhosts > 0;
+    size_t shown = 0;
+    /* several engines: one flat list, each node labelled with its engine */
+    yajl_gen g = (s.json && labelled) ? yajl_gen_alloc(NULL) : NULL;
+    if (g)
+        yajl_gen_array_open(g);
+    for (size_t e = 0; e < engines; e++) {
+        v6n_client *client = NULL;
+        v6n_node_list *list = NULL;
         char *json = NULL;
-        if (v6n_node_list_json(&json, list)) {
+        if (cli_client(&client, s.nhosts ? s.hosts[e] : NULL) || v6n_node_list_get(&list, client) ||
+            (s.json && v6n_node_list_json(&json, list))) {
             status = cli_fail_status();
             v6n_node_list_free(list);
             v6n_client_free(client);
+            if (g)
+                yajl_gen_free(g);
             return status;
         }
-        printf("%s\n", json);
+        if (g)
+            emit_labelled(g, json, v6n_client_host(client));
+        else if (s.json)
+            printf("%s\n", json);
+        else
+            print_list_table(list, labelled ? v6n_client_host(client) : NULL, e == 0);
+        shown += v6n_node_list_count(list);
         v6n_free(json);
-    } else if (n == 0) {
-        printf("no nodes: no configs in the user or system folders, no node containers\n");
-    } else {
-        printf("%-24s %-7s %-9s %-22s %s\n", "NAME", "SCOPE", "STATE", "STATUS", "CONFIG");
-        for (size_t i = 0; i < n; i++) {
-            const char *config = v6n_node_list_config_path(list, i);
-            const char *error = v6n_node_list_config_error(list, i);
-            printf("%-24s %-7s %-9s %-22.22s %s%s\n", v6n_node_list_name(list, i),
-                   v6n_scope_name(v6n_node_list_scope(list, i)),
-                   v6n_node_state_name(v6n_node_list_state(list, i)),
-                   *v6n_node_list_status_text(list, i) ? v6n_node_list_status_text(list, i) : "-",
-                   *config ? config : "(no config here)", *error ? " (invalid: see status)" : "");
-        }
+        v6n_node_list_free(list);
+        v6n_client_free(client);
     }
-    v6n_node_list_free(list);
-    v6n_client_free(client);
+    if (g) {
+        yajl_gen_array_close(g);
+        print_json(g);
+    }
+    if (!s.json && shown == 0)
+        printf("no nodes: no configs in the user or system folders, no node containers\n");
     return EXIT_OK;
 }
 

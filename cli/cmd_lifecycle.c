@@ -162,8 +162,8 @@ int cmd_stop(int argc, char **argv)
     if (status >= 0)
         return status;
     v6n_client *client = NULL;
-    if (v6n_client_from_env(&client))
-        return cli_fail(NULL);
+    if (cli_client(&client, s.hosts[0]))
+        return cli_fail_status();
     cli_progress p = {0};
     v6n_stop_options so;
     stop_options_from(&so, &s, &p);
@@ -243,9 +243,9 @@ int cmd_restart(int argc, char **argv)
     so.on_event = cli_print_event;
     so.payload = &p;
     v6n_client *client = NULL;
-    if (v6n_client_from_env(&client)) {
+    if (cli_client(&client, a.hosts[0])) {
         cli_node_args_free(&a);
-        return cli_fail(NULL);
+        return cli_fail_status();
     }
     if (!a.all) {
         char *name = NULL;
@@ -295,7 +295,7 @@ int cmd_remove(int argc, char **argv)
     opts.scope = s.scope;
     int rc = s.config ? v6n_config_load(&config, s.config)
                       : v6n_config_load_name(&config, s.name, s.scope, NULL);
-    if (rc || v6n_node_spec_build(&spec, config, &opts) || v6n_client_from_env(&client)) {
+    if (rc || v6n_node_spec_build(&spec, config, &opts) || cli_client(&client, s.hosts[0])) {
         status = cli_fail_status();
         goto cleanup;
     }
@@ -353,7 +353,7 @@ int cmd_clean(int argc, char **argv)
     v6n_client *client = NULL;
     size_t removed = 0;
     cli_progress p = {0};
-    if (v6n_client_from_env(&client) ||
+    if (cli_client(&client, s.hosts[0]) ||
         v6n_volumes_clean(&removed, client, name, s.scope, cli_print_event, &p)) {
         status = cli_fail_status();
     } else {

@@ -76,7 +76,7 @@ int cmd_start(int argc, char **argv)
         status = cli_fail(NULL);
         goto cleanup;
     }
-    if (v6n_client_from_env(&client)) {
+    if (cli_client(&client, a.hosts[0])) {
         status = cli_fail(NULL);
         goto cleanup;
     }

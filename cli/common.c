@@ -6,6 +6,12 @@
 
 #include "cli.h"
 
+int v6n_err_nomem_cli(void)
+{
+    fprintf(stderr, "v6node: out of memory\n");
+    return V6N_ENOMEM;
+}
+
 int cli_fail(const char *what)
 {
     const v6n_error *e = v6n_error_last();
@@ -14,6 +20,15 @@ int cli_fail(const char *what)
     else
         fprintf(stderr, "v6node: %s\n", e->message);
     return EXIT_FAILURE_;
+}
+
+int cli_client(v6n_client **out, const char *host)
+{
+    /* the environment's TLS settings apply to the host given: the same rules
+     * as DOCKER_HOST, so the library's reading of them is the one used */
+    if (host && setenv("DOCKER_HOST", host, 1) != 0)
+        return v6n_err_nomem_cli();
+    return v6n_client_from_env(out);
 }
 
 int cli_exit_status(int code)

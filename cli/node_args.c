@@ -26,6 +26,8 @@ enum {
     OPT_DETACH,
     OPT_ALL,
     OPT_JSON,
+    OPT_HOST,
+    OPT_NO_LOCAL_CHECKS,
 };
 
 static const struct option OPTIONS[] = {
@@ -53,6 +55,8 @@ static const struct option OPTIONS[] = {
     {"timeout", required_argument, NULL, 't'},
     {"all", no_argument, NULL, OPT_ALL},
     {"json", no_argument, NULL, OPT_JSON},
+    {"host", required_argument, NULL, OPT_HOST},
+    {"no-local-checks", no_argument, NULL, OPT_NO_LOCAL_CHECKS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -73,6 +77,8 @@ static bool allowed(int opt, unsigned flags)
         return flags & CLI_ARGS_RESTART;
     case OPT_JSON:
         return flags & CLI_ARGS_JSON;
+    case OPT_HOST:
+        return flags & (CLI_ARGS_ENGINE | CLI_ARGS_HOSTS);
     default:
         return true;
     }
@@ -185,6 +191,14 @@ int cli_parse_node_args(int argc, char **argv, cli_node_args *a, const char *com
             break;
         case OPT_JSON:
             a->json = true;
+            break;
+        case OPT_HOST:
+            if (a->nhosts == ((flags & CLI_ARGS_HOSTS) ? CLI_MAX_HOSTS : 1))
+                return cli_usage_error(command, "too many --host options");
+            a->hosts[a->nhosts++] = optarg;
+            break;
+        case OPT_NO_LOCAL_CHECKS:
+            a->opts.no_local_checks = 1;
             break;
         case 'h':
             fputs(help, stdout);

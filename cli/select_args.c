@@ -17,6 +17,7 @@ enum {
     OPT_TAIL,
     OPT_FOLLOW,
     OPT_TIMESTAMPS,
+    OPT_HOST,
 };
 
 static const struct option OPTIONS[] = {
@@ -32,6 +33,7 @@ static const struct option OPTIONS[] = {
     {"tail", required_argument, NULL, OPT_TAIL},
     {"follow", no_argument, NULL, 'F'},
     {"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
+    {"host", required_argument, NULL, OPT_HOST},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -125,6 +127,11 @@ int cli_parse_select(int argc, char **argv, cli_select *s, const char *command, 
             break;
         case OPT_TIMESTAMPS:
             s->timestamps = true;
+            break;
+        case OPT_HOST:
+            if (s->nhosts == ((flags & CLI_SEL_HOSTS) ? CLI_MAX_HOSTS : 1))
+                return cli_usage_error(command, "too many --host options");
+            s->hosts[s->nhosts++] = optarg;
             break;
         case 'h':
             fputs(help, stdout);

@@ -268,6 +268,13 @@ typedef struct v6n_start_options {
     const char *working_dir; /* relative database uris and mount_src are resolved
                                 against this; default the current directory */
 
+    /* For an engine on another host, whose files this process cannot see: no
+     * path is checked or resolved here (file-based databases and ssh keys are
+     * mounted as given, after the host path map; the private key is mounted
+     * when encryption is on or a key is named), and v6n_node_start creates no
+     * folders here (the engine creates a missing bind source on its host). */
+    int no_local_checks;
+
     long server_timeout_ms; /* per attempt of the server-version request; default 3000 */
     int server_attempts;    /* attempts of the server-version request; default 3 */
     v6n_event_cb on_event;  /* progress of v6n_node_start (NULL: none) */

@@ -190,6 +190,8 @@ int v6n_client_from_env(v6n_client **out)
 {
     v6n_engine_options o = V6N_ENGINE_OPTIONS_INIT;
     const char *host = getenv("DOCKER_HOST");
+    if (host && !*host)
+        host = NULL; /* set but empty: the default socket, as in docker-py */
     const char *verify = getenv("DOCKER_TLS_VERIFY");
     const char *cert_path = getenv("DOCKER_CERT_PATH");
     o.host = host;
@@ -332,8 +334,31 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
     return 0;
 }
 
+/* A TLS failure in words a person can act on. */
+static int tls_error(const v6n_client *c, const v6n_request *req, const char *what)
+{
+    const char *hint;
+    if (strstr(what, "wrong version number") || strstr(what, "packet length too long"))
+        hint = "the engine does not speak TLS there: for a plain tcp:// engine unset "
+               "DOCKER_TLS_VERIFY and DOCKER_CERT_PATH";
+    else if (strstr(what, "certificate problem") || strstr(what, "verify failed") ||
+             strstr(what, "self-signed") || strstr(what, "unable to get local issuer"))
+        hint = "the engine's certificate is not signed by the CA in ca.pem (DOCKER_CERT_PATH), "
+               "or it does not name this address";
+    else if (strstr(what, "alert") || strstr(what, "certificate required"))
+        hint = "the engine refused our client certificate (cert.pem, key.pem in "
+               "DOCKER_CERT_PATH): is it signed by the engine's CA?";
+    else if (strstr(what, "could not load") || strstr(what, "unable to set") ||
+             strstr(what, "SSL_CTX_use"))
+        hint = "our certificate or key file could not be used";
+    else
+        hint = "the TLS handshake failed";
+    return v6n_err(V6N_EUNAVAILABLE, NULL, "%s: TLS with the Docker engine at %s failed: %s (%s)",
+                   req->step, c->host, hint, what);
+}
+
 static int transport_error(const v6n_client *c, const v6n_request *req, CURLcode code,
-                           const char *detail)
+                           const char *detail, bool got_answer)
 {
     const char *what = detail[0] ? detail : curl_easy_strerror(code);
     switch (code) {
@@ -353,12 +378,28 @@ static int transport_error(const v6n_client *c, const v6n_request *req, CURLcode
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_ENGINE_NOTFOUND:
-        return v6n_err(V6N_EUNAVAILABLE, NULL, "%s: TLS with the Docker engine at %s failed: %s",
-                       req->step, c->host, what);
+        return tls_error(c, req, what);
     default:
-        return v6n_err(V6N_EENGINE, NULL, "%s: the connection to the Docker engine at %s broke: %s",
-                       req->step, c->host, what);
+        break;
     }
+    if (c->tls && !got_answer && strstr(what, "alert"))
+        return tls_error(c, req, what); /* the engine said why: usually our certificate */
+    if (c->tls && !got_answer &&
+        (code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING))
+        /* the other side hung up in the handshake: it did not accept us */
+        return v6n_err(V6N_EUNAVAILABLE, NULL,
+                       "%s: TLS with the Docker engine at %s failed: the engine closed the "
+                       "connection during the handshake; it may not accept our client "
+                       "certificate (cert.pem in DOCKER_CERT_PATH) (%s)",
+                       req->step, c->host, what);
+    if (!c->tls && !c->socket_path && !got_answer &&
+        (code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING))
+        return v6n_err(V6N_EENGINE, NULL,
+                       "%s: the Docker engine at %s closed the connection without an answer; "
+                       "does it expect TLS (DOCKER_TLS_VERIFY=1, DOCKER_CERT_PATH)? (%s)",
+                       req->step, c->host, what);
+    return v6n_err(V6N_EENGINE, NULL, "%s: the connection to the Docker engine at %s broke: %s",
+                   req->step, c->host, what);
 }
 
 static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *resp)
@@ -444,7 +485,7 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
         curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
         if (c->socket_path && os_errno && code == CURLE_COULDNT_CONNECT)
             snprintf(errbuf, sizeof(errbuf), "%s", strerror((int)os_errno));
-        return transport_error(c, req, code, errbuf);
+        return transport_error(c, req, code, errbuf, resp->status != 0);
     }
     return V6N_OK;
 }
@@ -533,6 +574,12 @@ int v6n_engine_error(const v6n_request *req, const v6n_http_response *resp)
     }
     if (!message[0])
         snprintf(message, sizeof(message), "no details");
+    if (resp->status == 400 && strstr(message, "HTTPS server"))
+        /* a TLS engine spoken to in plain HTTP */
+        return v6n_err_http(V6N_EUNAVAILABLE, 400,
+                            "%s: %s The engine wants TLS: use DOCKER_TLS_VERIFY=1 and "
+                            "DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem)",
+                            req->step, message);
     return v6n_err_http(code, (int)resp->status, "%s: %s (HTTP %ld)", req->step, message,
                         resp->status);
 }

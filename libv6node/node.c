@@ -325,7 +325,7 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
     if (!rc && old.id && strcmp(old.status, "running") == 0)
         rc = v6n_err(V6N_ECONFLICT, NULL, "node %s is already running (container %s)",
                      spec->node_name, spec->container_name);
-    if (!rc)
+    if (!rc && !o->no_local_checks)
         rc = prepare_folders(spec);
     if (!rc)
         rc = apply_server_version(spec, o);

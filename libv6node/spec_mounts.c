@@ -124,7 +124,9 @@ static int add_private_key(v6n_spec_ctx *ctx)
     if (!path)
         return v6n_err_nomem();
     int rc = V6N_OK;
-    if (v6n_path_exists(path))
+    bool named = !v6n_str_empty(ctx->opts->private_key) || v6n_ynode_truthy(configured);
+    bool wanted = enabled && enabled->boolean;
+    if (ctx->opts->no_local_checks ? (wanted || named) : v6n_path_exists(path))
         rc = add_host_bind(ctx, key, path, "/mnt/private_key.pem", true);
     else if (enabled && enabled->boolean)
         rc = v6n_config_err(ctx->config, key,
@@ -173,7 +175,7 @@ static int add_ssh_keys(v6n_spec_ctx *ctx)
         if (!path)
             return v6n_error_last()->code;
         int rc;
-        if (!v6n_path_exists(path)) {
+        if (!ctx->opts->no_local_checks && !v6n_path_exists(path)) {
             rc = v6n_config_err(c, key, "ssh tunnel '%s': identity key file '%s' does not exist",
                                 host->str, path);
         } else {
@@ -273,10 +275,13 @@ static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
     char *local = v6n_spec_local_path(ctx, uri);
     if (!local)
         return v6n_error_last()->code;
-    bool exists = v6n_path_exists(local);
+    /* without local checks, a file-based database is taken to exist there */
+    bool exists = ctx->opts->no_local_checks ? file_based : v6n_path_exists(local);
     char *source = NULL;
     int rc = V6N_OK;
-    if (exists) {
+    if (exists && ctx->opts->no_local_checks) {
+        source = v6n_strdup(local);
+    } else if (exists) {
         char resolved[PATH_MAX];
         source = realpath(local, resolved) ? v6n_strdup(resolved) : v6n_strdup(local);
     } else if (file_based) {

@@ -35,7 +35,9 @@
 #   --shutdown-timeout 5                     `stop` is quick
 # The engine runs in its own session (setsid), so the caller's signals do not reach it.
 #
-# Environment: V6N_ENGINE_WAIT (seconds to wait for /_ping, default 60).
+# Environment: V6N_ENGINE_WAIT (seconds to wait for /_ping, default 60);
+# V6N_PRIVATE_ENGINE_ARGS: more dockerd arguments, word-split (e.g. a TLS
+# listener: --host tcp://127.0.0.1:PORT --tlsverify --tlscacert ...).
 # Exit status: 0 on success; 1 with a message (and the log's tail) otherwise; 2 usage.
 set -euo pipefail
 
@@ -204,6 +206,9 @@ start_engine() {
     --cgroup-parent "/$cgparent"
     --shutdown-timeout 5
   )
+  # shellcheck disable=SC2206
+  local extra=(${V6N_PRIVATE_ENGINE_ARGS:-})
+  args+=("${extra[@]}")
   echo "---- $(date -u +%Y-%m-%dT%H:%M:%SZ) private-engine.sh: $dockerd_bin ${args[*]}" >>"$log"
   # setsid: its own session and process group; the inner shell execs dockerd,
   # so the pid written is dockerd's (dockerd rewrites its --pidfile itself).
