@@ -25,20 +25,41 @@ int cli_print_event(const v6n_event *e, void *payload);
 /* End a progress bar line, if one is shown. */
 void cli_progress_end(cli_progress *p);
 
-/* What `-n/-c/--system/--user` and the start options on the command line say. */
-typedef struct cli_node_args {
+/* What the command line says: the node (-n/-c, scope), the start options, and
+ * each command's own options. */
+typedef struct cli_args {
     const char *name;
     const char *config;
-    v6n_start_options opts;
+    v6n_start_options opts; /* the scope lives here too */
     v6n_path_map maps[CLI_MAX_PATH_MAPS];
-    bool pretty;
-    bool attach;
-    bool force, all; /* restart */
-    bool json;       /* status */
-    int timeout_s;   /* restart: -1 = the engine's default */
-    const char *hosts[CLI_MAX_HOSTS]; /* --host (status: several) */
+    bool pretty, attach, force, all, json, keep_volumes, follow, timestamps;
+    int timeout_s; /* -1: the engine's default */
+    long tail;     /* -1: all */
+    const char *hosts[CLI_MAX_HOSTS];
     size_t nhosts;
-} cli_node_args;
+} cli_args;
+
+/* The groups of options a command accepts (cli_parse). */
+#define CLI_NODE          0x001u /* -n, -c, --system, --user; a node is required... */
+#define CLI_NODE_OPTIONAL 0x002u /* ...unless this is given too */
+#define CLI_START         0x004u /* -i, --keep, --mount-src... (build the spec as started) */
+#define CLI_STARTING      0x008u /* --pull, --attach/--detach, --no-server-version */
+#define CLI_PRETTY        0x010u
+#define CLI_JSON          0x020u
+#define CLI_ALL           0x040u
+#define CLI_FORCE         0x080u /* -f/--force */
+#define CLI_STOP          0x100u /* -t/--timeout, --keep-volumes */
+#define CLI_LOGS          0x200u /* --tail, -F/--follow, --timestamps */
+#define CLI_HOST          0x400u /* one --host */
+#define CLI_HOSTS         0x800u /* several --host */
+
+/* Parse the command line of `command` into `a` (which it initialises, reading
+ * the volume and key variables from the environment as `v6 node start` does).
+ * Returns -1 to go on, else the exit status (help printed, or a usage error). */
+int cli_parse(int argc, char **argv, cli_args *a, const char *command, const char *help,
+              unsigned groups);
+/* The node name -n gives, or the stem of -c's file (NULL for neither). Caller frees. */
+char *cli_node_name(const cli_args *a);
 
 /* Exit codes scripts can rely on. */
 enum {
@@ -60,19 +81,6 @@ int cli_follow_logs(v6n_client *client, const char *container, const char *node_
 int cmd_spec(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 
-/* Which optional groups of options a command accepts. */
-#define CLI_ARGS_PRETTY 1u /* --pretty */
-#define CLI_ARGS_ENGINE  2u /* --pull, --attach/--detach, --no-server-version */
-#define CLI_ARGS_RESTART 4u /* -f/--force, -t/--timeout, --all */
-#define CLI_ARGS_JSON    8u  /* --json */
-#define CLI_ARGS_HOSTS   16u /* several --host (one is allowed with CLI_ARGS_ENGINE) */
-
-/* Parse the node and start options of `command` into `a` (which it
- * initialises, reading the volume and key variables from the environment).
- * Returns -1 to go on, else the exit status (help printed, or a usage error). */
-int cli_parse_node_args(int argc, char **argv, cli_node_args *a, const char *command,
-                        const char *help, unsigned flags);
-
 /* A client for engine `host` (NULL: DOCKER_HOST), with TLS as DOCKER_TLS_VERIFY
  * and DOCKER_CERT_PATH say, as the docker CLI reads them. */
 int cli_client(v6n_client **out, const char *host);
@@ -90,35 +98,7 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 void cli_options_from_env(v6n_start_options *opts);
 
 /* Parse "LOCAL=HOST" into the next free map slot. */
-int cli_add_path_map(cli_node_args *a, const char *arg);
-
-/* The options of commands that act on an existing node. */
-typedef struct cli_select {
-    const char *name;
-    const char *config;
-    v6n_scope scope;
-    bool json, all, force, keep_volumes, follow, timestamps;
-    int timeout_s; /* -1: the engine's default */
-    long tail;     /* -1: all */
-    const char *hosts[CLI_MAX_HOSTS]; /* --host (list: several) */
-    size_t nhosts;
-} cli_select;
-
-#define CLI_SEL_NODE          0x01u /* -n, -c (required unless --all or _OPTIONAL) */
-#define CLI_SEL_SCOPE         0x02u /* --system, --user */
-#define CLI_SEL_JSON          0x04u
-#define CLI_SEL_ALL           0x08u
-#define CLI_SEL_FORCE         0x10u /* -f/--force */
-#define CLI_SEL_STOP          0x20u /* -t/--timeout, --keep-volumes */
-#define CLI_SEL_LOGS          0x40u /* --tail, -F/--follow, --timestamps */
-#define CLI_SEL_NODE_OPTIONAL 0x80u
-#define CLI_SEL_HOSTS         0x100u /* --host, several allowed */
-
-int cli_parse_select(int argc, char **argv, cli_select *s, const char *command, const char *help,
-                     unsigned flags);
-/* The node name -n gives, or the stem of -c's file. Caller frees. */
-char *cli_select_name(const cli_select *s);
-bool v6n_is_node_name_cli(const char *s);
+int cli_add_path_map(cli_args *a, const char *arg);
 
 int cmd_stop(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
@@ -131,9 +111,9 @@ int cmd_clean(int argc, char **argv);
 int cmd_files(int argc, char **argv);
 
 /* Free what cli_add_path_map allocated. */
-void cli_node_args_free(cli_node_args *a);
+void cli_args_free(cli_args *a);
 
 /* Load the config that -n/-c and the scope select. */
-int cli_load_config(const cli_node_args *a, v6n_config **out);
+int cli_load_config(const cli_args *a, v6n_config **out);
 
 #endif

@@ -99,14 +99,10 @@ static void print_json(yajl_gen g)
     yajl_gen_free(g);
 }
 
-static int load_spec(const cli_select *s, v6n_config **config, v6n_node_spec **spec)
+static int load_spec(const cli_args *s, v6n_config **config, v6n_node_spec **spec)
 {
-    v6n_start_options opts = V6N_START_OPTIONS_INIT;
-    cli_options_from_env(&opts);
-    opts.scope = s->scope;
-    int rc = s->config ? v6n_config_load(config, s->config)
-                       : v6n_config_load_name(config, s->name, s->scope, NULL);
-    return rc ? rc : v6n_node_spec_build(spec, *config, &opts);
+    int rc = cli_load_config(s, config);
+    return rc ? rc : v6n_node_spec_build(spec, *config, &s->opts);
 }
 
 static char *redacted(const char *uri)
@@ -184,11 +180,11 @@ static void print_status_text(const v6n_node_status *st, const v6n_node_spec *sp
 
 int cmd_status(int argc, char **argv)
 {
-    cli_node_args a = {0};
-    int status =
-        cli_parse_node_args(argc, argv, &a, "status", STATUS_HELP, CLI_ARGS_JSON | CLI_ARGS_HOSTS);
+    cli_args a;
+    int status = cli_parse(argc, argv, &a, "status", STATUS_HELP,
+                           CLI_NODE | CLI_START | CLI_JSON | CLI_HOSTS);
     if (status >= 0) {
-        cli_node_args_free(&a);
+        cli_args_free(&a);
         return status;
     }
     v6n_config *config = NULL;
@@ -243,7 +239,7 @@ int cmd_status(int argc, char **argv)
 cleanup:
     v6n_node_spec_free(spec);
     v6n_config_free(config);
-    cli_node_args_free(&a);
+    cli_args_free(&a);
     return status;
 }
 
@@ -268,8 +264,8 @@ static void print_list_table(const v6n_node_list *list, const char *engine, bool
 
 int cmd_list(int argc, char **argv)
 {
-    cli_select s;
-    int status = cli_parse_select(argc, argv, &s, "list", LIST_HELP, CLI_SEL_JSON | CLI_SEL_HOSTS);
+    cli_args s;
+    int status = cli_parse(argc, argv, &s, "list", LIST_HELP, CLI_JSON | CLI_HOSTS);
     if (status >= 0)
         return status;
     size_t engines = s.nhosts ? s.nhosts : 1;
@@ -314,9 +310,8 @@ int cmd_list(int argc, char **argv)
 
 int cmd_files(int argc, char **argv)
 {
-    cli_select s;
-    int status = cli_parse_select(argc, argv, &s, "files", FILES_HELP,
-                                  CLI_SEL_NODE | CLI_SEL_SCOPE | CLI_SEL_JSON);
+    cli_args s;
+    int status = cli_parse(argc, argv, &s, "files", FILES_HELP, CLI_NODE | CLI_START | CLI_JSON);
     if (status >= 0)
         return status;
     v6n_config *config = NULL;
@@ -327,7 +322,7 @@ int cmd_files(int argc, char **argv)
     }
     char log_file[4200];
     snprintf(log_file, sizeof(log_file), "%s/node_%s.log", v6n_node_spec_log_dir(spec),
-             v6n_scope_name(s.scope));
+             v6n_scope_name(s.opts.scope));
     size_t ndb = v6n_config_database_count(config);
     if (s.json) {
         yajl_gen g = yajl_gen_alloc(NULL);

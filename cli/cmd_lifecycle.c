@@ -117,7 +117,7 @@ static int confirm(const char *command, bool force, const char *question)
     return answer[0] == 'y' || answer[0] == 'Y';
 }
 
-static void stop_options_from(v6n_stop_options *so, const cli_select *s, cli_progress *p)
+static void stop_options_from(v6n_stop_options *so, const cli_args *s, cli_progress *p)
 {
     v6n_stop_options init = V6N_STOP_OPTIONS_INIT;
     *so = init;
@@ -155,10 +155,9 @@ static int stop_all(v6n_client *client, v6n_stop_options *so)
 
 int cmd_stop(int argc, char **argv)
 {
-    cli_select s;
-    int status =
-        cli_parse_select(argc, argv, &s, "stop", STOP_HELP,
-                         CLI_SEL_NODE | CLI_SEL_SCOPE | CLI_SEL_ALL | CLI_SEL_FORCE | CLI_SEL_STOP);
+    cli_args s;
+    int status = cli_parse(argc, argv, &s, "stop", STOP_HELP,
+                           CLI_NODE | CLI_ALL | CLI_FORCE | CLI_STOP | CLI_HOST);
     if (status >= 0)
         return status;
     v6n_client *client = NULL;
@@ -176,8 +175,8 @@ int cmd_stop(int argc, char **argv)
         so.vpn_volume = names.vpn_volume;
         so.ssh_volume = names.ssh_volume;
         so.squid_volume = names.squid_volume;
-        char *name = cli_select_name(&s);
-        if (v6n_node_stop(client, name, s.scope, &so)) {
+        char *name = cli_node_name(&s);
+        if (v6n_node_stop(client, name, s.opts.scope, &so)) {
             status = cli_fail_status();
         } else {
             status = EXIT_OK;
@@ -190,7 +189,7 @@ int cmd_stop(int argc, char **argv)
 }
 
 /* Restart one node from its config, with the command line's start options. */
-static int restart_one(v6n_client *client, cli_node_args *a, const char *name, v6n_scope scope,
+static int restart_one(v6n_client *client, cli_args *a, const char *name, v6n_scope scope,
                        const v6n_stop_options *so)
 {
     v6n_config *config = NULL;
@@ -222,15 +221,16 @@ static int restart_one(v6n_client *client, cli_node_args *a, const char *name, v
 
 int cmd_restart(int argc, char **argv)
 {
-    cli_node_args a = {0};
-    int status = cli_parse_node_args(argc, argv, &a, "restart", RESTART_HELP,
-                                     CLI_ARGS_ENGINE | CLI_ARGS_RESTART);
+    cli_args a;
+    int status =
+        cli_parse(argc, argv, &a, "restart", RESTART_HELP,
+                  CLI_NODE | CLI_START | CLI_STARTING | CLI_HOST | CLI_ALL | CLI_FORCE | CLI_STOP);
     if (status >= 0) {
-        cli_node_args_free(&a);
+        cli_args_free(&a);
         return status;
     }
     if (a.all && a.attach) {
-        cli_node_args_free(&a);
+        cli_args_free(&a);
         return cli_usage_error("restart", "--attach cannot follow several nodes; drop --all");
     }
     cli_progress p = {0};
@@ -244,7 +244,7 @@ int cmd_restart(int argc, char **argv)
     so.payload = &p;
     v6n_client *client = NULL;
     if (cli_client(&client, a.hosts[0])) {
-        cli_node_args_free(&a);
+        cli_args_free(&a);
         return cli_fail_status();
     }
     if (!a.all) {
@@ -276,26 +276,22 @@ int cmd_restart(int argc, char **argv)
         v6n_node_list_free(list);
     }
     v6n_client_free(client);
-    cli_node_args_free(&a);
+    cli_args_free(&a);
     return status;
 }
 
 int cmd_remove(int argc, char **argv)
 {
-    cli_select s;
-    int status = cli_parse_select(argc, argv, &s, "remove", REMOVE_HELP,
-                                  CLI_SEL_NODE | CLI_SEL_SCOPE | CLI_SEL_FORCE);
+    cli_args s;
+    int status = cli_parse(argc, argv, &s, "remove", REMOVE_HELP,
+                           CLI_NODE | CLI_START | CLI_FORCE | CLI_HOST);
     if (status >= 0)
         return status;
     v6n_config *config = NULL;
     v6n_node_spec *spec = NULL;
     v6n_client *client = NULL;
-    v6n_start_options opts = V6N_START_OPTIONS_INIT;
-    cli_options_from_env(&opts);
-    opts.scope = s.scope;
-    int rc = s.config ? v6n_config_load(&config, s.config)
-                      : v6n_config_load_name(&config, s.name, s.scope, NULL);
-    if (rc || v6n_node_spec_build(&spec, config, &opts) || cli_client(&client, s.hosts[0])) {
+    if (cli_load_config(&s, &config) || v6n_node_spec_build(&spec, config, &s.opts) ||
+        cli_client(&client, s.hosts[0])) {
         status = cli_fail_status();
         goto cleanup;
     }
@@ -329,17 +325,16 @@ cleanup:
 
 int cmd_clean(int argc, char **argv)
 {
-    cli_select s;
-    int status =
-        cli_parse_select(argc, argv, &s, "clean", CLEAN_HELP,
-                         CLI_SEL_NODE | CLI_SEL_NODE_OPTIONAL | CLI_SEL_SCOPE | CLI_SEL_FORCE);
+    cli_args s;
+    int status = cli_parse(argc, argv, &s, "clean", CLEAN_HELP,
+                           CLI_NODE | CLI_NODE_OPTIONAL | CLI_FORCE | CLI_HOST);
     if (status >= 0)
         return status;
-    char *name = (s.name || s.config) ? cli_select_name(&s) : NULL;
+    char *name = (s.name || s.config) ? cli_node_name(&s) : NULL;
     char question[512];
     if (name)
         snprintf(question, sizeof(question), "Remove the temporary volumes of node %s (%s)?", name,
-                 v6n_scope_name(s.scope));
+                 v6n_scope_name(s.opts.scope));
     else
         snprintf(question, sizeof(question),
                  "Remove the temporary volumes (vantage6-*-tmpvol) of every node?");
@@ -354,7 +349,7 @@ int cmd_clean(int argc, char **argv)
     size_t removed = 0;
     cli_progress p = {0};
     if (cli_client(&client, s.hosts[0]) ||
-        v6n_volumes_clean(&removed, client, name, s.scope, cli_print_event, &p)) {
+        v6n_volumes_clean(&removed, client, name, s.opts.scope, cli_print_event, &p)) {
         status = cli_fail_status();
     } else {
         status = EXIT_OK;

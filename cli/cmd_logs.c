@@ -64,7 +64,7 @@ static int print_logs(const char *data, size_t len, int stream, void *payload)
 }
 
 /* Stream the logs; Ctrl-C (or SIGTERM) stops following. */
-static int stream_logs(v6n_client *client, const char *container, const cli_select *s,
+static int stream_logs(v6n_client *client, const char *container, const cli_args *s,
                        bool *stopped_by_user)
 {
     struct sigaction sa = {0}, old_int, old_term;
@@ -88,7 +88,7 @@ static int stream_logs(v6n_client *client, const char *container, const cli_sele
 
 int cli_follow_logs(v6n_client *client, const char *container, const char *node_name)
 {
-    cli_select s = {.follow = true, .tail = -1};
+    cli_args s = {.follow = true, .tail = -1};
     bool stopped = false;
     if (stream_logs(client, container, &s, &stopped))
         return cli_fail_status();
@@ -104,15 +104,15 @@ int cli_follow_logs(v6n_client *client, const char *container, const char *node_
 
 static int logs_command(int argc, char **argv, const char *command, const char *help, bool attach)
 {
-    cli_select s;
-    int status = cli_parse_select(argc, argv, &s, command, help,
-                                  CLI_SEL_NODE | CLI_SEL_SCOPE | (attach ? 0 : CLI_SEL_LOGS));
+    cli_args s;
+    int status =
+        cli_parse(argc, argv, &s, command, help, CLI_NODE | CLI_HOST | (attach ? 0 : CLI_LOGS));
     if (status >= 0)
         return status;
-    char *name = cli_select_name(&s);
+    char *name = cli_node_name(&s);
     char *container = NULL;
     v6n_client *client = NULL;
-    if (v6n_container_name(&container, name, s.scope) || cli_client(&client, s.hosts[0])) {
+    if (v6n_container_name(&container, name, s.opts.scope) || cli_client(&client, s.hosts[0])) {
         free(name);
         v6n_free(container);
         return cli_fail(NULL);

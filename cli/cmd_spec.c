@@ -93,10 +93,10 @@ static void print_pretty(const char *json)
 
 int cmd_spec(int argc, char **argv)
 {
-    cli_node_args a = {0};
-    int status = cli_parse_node_args(argc, argv, &a, "spec", SPEC_HELP, CLI_ARGS_PRETTY);
+    cli_args a;
+    int status = cli_parse(argc, argv, &a, "spec", SPEC_HELP, CLI_NODE | CLI_START | CLI_PRETTY);
     if (status >= 0) {
-        cli_node_args_free(&a);
+        cli_args_free(&a);
         return status;
     }
 
@@ -115,7 +115,7 @@ int cmd_spec(int argc, char **argv)
     v6n_free(json);
     v6n_node_spec_free(spec);
     v6n_config_free(config);
-    cli_node_args_free(&a);
+    cli_args_free(&a);
     if (status == EXIT_OK && fflush(stdout) != 0) {
         perror("v6node: writing the spec");
         status = EXIT_FAILURE_;

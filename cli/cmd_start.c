@@ -57,10 +57,11 @@ static const char START_HELP[] =
 
 int cmd_start(int argc, char **argv)
 {
-    cli_node_args a = {0};
-    int status = cli_parse_node_args(argc, argv, &a, "start", START_HELP, CLI_ARGS_ENGINE);
+    cli_args a;
+    int status = cli_parse(argc, argv, &a, "start", START_HELP,
+                           CLI_NODE | CLI_START | CLI_STARTING | CLI_HOST);
     if (status >= 0) {
-        cli_node_args_free(&a);
+        cli_args_free(&a);
         return status;
     }
     cli_progress p = {0};
@@ -105,6 +106,6 @@ cleanup:
     v6n_client_free(client);
     v6n_node_spec_free(spec);
     v6n_config_free(config);
-    cli_node_args_free(&a);
+    cli_args_free(&a);
     return status;
 }

@@ -80,7 +80,7 @@ void cli_options_from_env(v6n_start_options *opts)
     opts->private_key = env_value("PRIVATE_KEY");
 }
 
-int cli_add_path_map(cli_node_args *a, const char *arg)
+int cli_add_path_map(cli_args *a, const char *arg)
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg || eq[1] == '\0')
@@ -98,14 +98,14 @@ int cli_add_path_map(cli_node_args *a, const char *arg)
     return 0;
 }
 
-void cli_node_args_free(cli_node_args *a)
+void cli_args_free(cli_args *a)
 {
     for (size_t i = 0; i < a->opts.path_map_len; i++)
         free((char *)a->maps[i].local_prefix);
     a->opts.path_map_len = 0;
 }
 
-int cli_load_config(const cli_node_args *a, v6n_config **out)
+int cli_load_config(const cli_args *a, v6n_config **out)
 {
     if (a->config)
         return v6n_config_load(out, a->config);

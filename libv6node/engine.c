@@ -584,6 +584,40 @@ int v6n_engine_error(const v6n_request *req, const v6n_http_response *resp)
                         resp->status);
 }
 
+int v6n_engine_call(v6n_client *c, const v6n_call *call, v6n_http_response *resp)
+{
+    v6n_http_response local;
+    v6n_http_response *r = resp ? resp : &local;
+    memset(r, 0, sizeof(*r));
+    char *object = v6n_escape(call->object ? call->object : "");
+    char *path =
+        object ? v6n_asprintf("%s%s%s", call->prefix, object, call->suffix ? call->suffix : "")
+               : NULL;
+    char *step = call->step     ? v6n_strdup(call->step)
+                 : call->object ? v6n_asprintf("%s %s", call->verb, call->object)
+                                : v6n_strdup(call->verb);
+    free(object);
+    int rc = (path && step) ? V6N_OK : v6n_err_nomem();
+    if (!rc) {
+        v6n_request req = {.method = call->method,
+                           .path = path,
+                           .body = call->body,
+                           .step = step,
+                           .timeout_ms = call->timeout_ms};
+        rc = v6n_engine_do(c, &req, r);
+        bool accepted = false;
+        for (int i = 0; i < 4 && call->ok[i]; i++)
+            accepted = accepted || r->status == call->ok[i];
+        if (!rc && !accepted)
+            rc = v6n_engine_error(&req, r);
+    }
+    if (!resp)
+        v6n_http_response_free(&local);
+    free(path);
+    free(step);
+    return rc;
+}
+
 char *v6n_escape(const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";

@@ -28,49 +28,22 @@ static int split_image(const char *image, char **repo, char **tag)
     return (*repo && *tag) ? V6N_OK : v6n_err_nomem();
 }
 
-/* An image name in a URL path: slashes and ':' / '@' stay, the rest is escaped. */
-static char *image_path(const char *image)
-{
-    v6n_buf b = V6N_BUF_INIT;
-    int rc = V6N_OK;
-    for (const unsigned char *p = (const unsigned char *)image; !rc && *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("-_./:@+", *p))
-            rc = v6n_buf_putc(&b, (char)*p);
-        else
-            rc = v6n_buf_printf(&b, "%%%02X", *p);
-    }
-    if (rc) {
-        v6n_buf_free(&b);
-        return NULL;
-    }
-    return v6n_buf_detach(&b);
-}
-
 int v6n_image_exists(int *out, v6n_client *client, const char *image)
 {
     if (!out || !client || v6n_str_empty(image))
         return v6n_err(V6N_EINVAL, NULL, "v6n_image_exists: out, client and image are required");
     *out = 0;
-    char *name = image_path(image);
-    char *path = name ? v6n_asprintf("/images/%s/json", name) : NULL;
-    char *step = v6n_asprintf("look for image %s", image);
-    free(name);
-    if (!path || !step) {
-        free(path);
-        free(step);
-        return v6n_err_nomem();
-    }
-    v6n_request req = {.method = "GET", .path = path, .step = step};
+    v6n_call call = {.method = "GET",
+                     .verb = "look for image",
+                     .prefix = "/images/",
+                     .object = image,
+                     .suffix = "/json",
+                     .ok = {200, 404}};
     v6n_http_response resp;
-    int rc = v6n_engine_do(client, &req, &resp);
-    if (!rc && resp.status == 200)
-        *out = 1;
-    else if (!rc && resp.status != 404)
-        rc = v6n_engine_error(&req, &resp);
+    int rc = v6n_engine_call(client, &call, &resp);
+    if (!rc)
+        *out = resp.status == 200;
     v6n_http_response_free(&resp);
-    free(path);
-    free(step);
     return rc;
 }
 

@@ -89,6 +89,7 @@ void v6n_strlist_free(v6n_strlist *l);
 char *v6n_strdup(const char *s); /* NULL-safe; NULL on OOM */
 char *v6n_strndup(const char *s, size_t n);
 char *v6n_asprintf(const char *fmt, ...) V6N_PRINTF(1, 2);
+char *v6n_vasprintf(const char *fmt, va_list ap) V6N_PRINTF(1, 0);
 bool v6n_str_empty(const char *s);      /* NULL or "" */
 bool v6n_is_identifier(const char *s);  /* ^[A-Za-z_][A-Za-z0-9_]*$ */
 bool v6n_is_node_name(const char *s);   /* ^[a-zA-Z0-9_.-]+$ */
@@ -277,6 +278,24 @@ void v6n_http_response_free(v6n_http_response *r);
  * 404 V6N_ENOTFOUND, 409 V6N_ECONFLICT, else V6N_EENGINE; the message is
  * "<step>: <the engine's message> (HTTP <status>)". */
 int v6n_engine_error(const v6n_request *req, const v6n_http_response *resp);
+/* One ordinary request to "<prefix><object, escaped><suffix>", described in
+ * messages as "<verb> <object>" (the object as given). Statuses in `ok`
+ * (0-terminated) are success; any other is recorded by v6n_engine_error and
+ * its code returned. When `resp` is not NULL it receives the answer (free it
+ * in every case); else the answer is dropped. */
+typedef struct v6n_call {
+    const char *method;
+    const char *verb;   /* "inspect container" */
+    const char *prefix; /* "/containers/" */
+    const char *object; /* "vantage6-alpha-user", escaped into the path */
+    const char *suffix; /* "/json", may hold a query */
+    const char *body;   /* JSON, or NULL */
+    long timeout_ms;    /* 0: the client's request timeout */
+    long ok[4];
+    const char *step; /* the whole description, instead of "<verb> <object>" */
+} v6n_call;
+int v6n_engine_call(v6n_client *c, const v6n_call *call, v6n_http_response *resp);
+
 /* Percent-escape a query value or path segment. NULL on OOM. */
 char *v6n_escape(const char *s);
 /* The client's timeout for ordinary requests. */

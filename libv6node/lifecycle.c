@@ -23,22 +23,31 @@ static int check_name(const char *name, v6n_scope scope, const char *what)
     return V6N_OK;
 }
 
-/* A POST to /containers/<id>/<action>[?query] that may take `timeout_ms`. */
+/* A POST to /containers/<id>/<action>[?query] that may take `timeout_ms`.
+ * Already stopped (304), gone (404) or "is not running" (409) are no errors:
+ * the container is where the caller wants it. */
 static int container_post(v6n_client *c, const char *id, const char *action, const char *step,
                           long timeout_ms, long *status)
 {
-    char *path = v6n_asprintf("/containers/%s/%s", id, action);
-    if (!path)
+    char *suffix = v6n_asprintf("/%s", action);
+    if (!suffix)
         return v6n_err_nomem();
-    v6n_request req = {.method = "POST", .path = path, .step = step, .timeout_ms = timeout_ms};
+    v6n_call call = {.method = "POST",
+                     .step = step,
+                     .prefix = "/containers/",
+                     .object = id,
+                     .suffix = suffix,
+                     .timeout_ms = timeout_ms,
+                     .ok = {200, 204, 304, 404}};
     v6n_http_response resp;
-    int rc = v6n_engine_do(c, &req, &resp);
+    int rc = v6n_engine_call(c, &call, &resp);
     *status = resp.status;
-    if (!rc && resp.status >= 300 && resp.status != 304 && resp.status != 404 &&
-        !(resp.status == 409 && strstr(resp.body.ptr ? resp.body.ptr : "", "is not running")))
-        rc = v6n_engine_error(&req, &resp);
+    if (rc == V6N_ECONFLICT && strstr(v6n_error_last()->message, "is not running")) {
+        v6n_error_clear();
+        rc = V6N_OK;
+    }
     v6n_http_response_free(&resp);
-    free(path);
+    free(suffix);
     return rc;
 }
 

@@ -18,50 +18,35 @@
 int v6n_container_inspect(yajl_val *out, v6n_client *c, const char *name_or_id)
 {
     *out = NULL;
-    char *ename = v6n_escape(name_or_id);
-    char *path = ename ? v6n_asprintf("/containers/%s/json", ename) : NULL;
-    char *step = v6n_asprintf("inspect container %s", name_or_id);
-    free(ename);
-    if (!path || !step) {
-        free(path);
-        free(step);
-        return v6n_err_nomem();
-    }
-    v6n_request req = {.method = "GET", .path = path, .step = step};
+    v6n_call call = {.method = "GET",
+                     .verb = "inspect container",
+                     .prefix = "/containers/",
+                     .object = name_or_id,
+                     .suffix = "/json",
+                     .ok = {200}};
     v6n_http_response resp;
-    int rc = v6n_engine_do(c, &req, &resp);
-    if (!rc && resp.status != 200)
-        rc = v6n_engine_error(&req, &resp); /* 404 -> V6N_ENOTFOUND */
+    int rc = v6n_engine_call(c, &call, &resp); /* 404 -> V6N_ENOTFOUND */
     if (!rc)
-        rc = v6n_json_parse(out, resp.body.ptr, step);
+        rc = v6n_json_parse(out, resp.body.ptr, "inspect container");
     v6n_http_response_free(&resp);
-    free(path);
-    free(step);
     return rc;
 }
 
 int v6n_container_remove(v6n_client *c, const char *name_or_id)
 {
-    char *ename = v6n_escape(name_or_id);
-    char *path = ename ? v6n_asprintf("/containers/%s?force=1", ename) : NULL;
-    char *step = v6n_asprintf("remove container %s", name_or_id);
-    free(ename);
-    if (!path || !step) {
-        free(path);
-        free(step);
-        return v6n_err_nomem();
-    }
-    v6n_request req = {.method = "DELETE", .path = path, .step = step};
-    v6n_http_response resp;
-    int rc = v6n_engine_do(c, &req, &resp);
     /* 404: already gone; 409 "removal already in progress": an auto-remove
      * container on its way out. Both mean the name is (about to be) free. */
-    if (!rc && resp.status != 204 && resp.status != 200 && resp.status != 404 &&
-        !(resp.status == 409 && strstr(resp.body.ptr ? resp.body.ptr : "", "in progress")))
-        rc = v6n_engine_error(&req, &resp);
-    v6n_http_response_free(&resp);
-    free(path);
-    free(step);
+    v6n_call call = {.method = "DELETE",
+                     .verb = "remove container",
+                     .prefix = "/containers/",
+                     .object = name_or_id,
+                     .suffix = "?force=1",
+                     .ok = {204, 200, 404}};
+    int rc = v6n_engine_call(c, &call, NULL);
+    if (rc == V6N_ECONFLICT && strstr(v6n_error_last()->message, "in progress")) {
+        v6n_error_clear();
+        rc = V6N_OK;
+    }
     return rc;
 }
 
@@ -240,28 +225,17 @@ cleanup:
     return rc;
 }
 
-static int start_container(v6n_client *c, const char *id, const char *name)
+static int start_container(v6n_client *c, const char *id)
 {
-    char *path = v6n_asprintf("/containers/%s/start", id);
-    char *step = v6n_asprintf("start container %s", name);
-    if (!path || !step) {
-        free(path);
-        free(step);
-        return v6n_err_nomem();
-    }
-    v6n_request req = {.method = "POST", .path = path, .step = step};
-    v6n_http_response resp;
-    int rc = v6n_engine_do(c, &req, &resp);
-    if (!rc && resp.status != 204 && resp.status != 304)
-        rc = v6n_engine_error(&req, &resp);
-    v6n_http_response_free(&resp);
-    free(path);
-    free(step);
-    return rc;
+    v6n_call call = {.method = "POST",
+                     .verb = "start container",
+                     .prefix = "/containers/",
+                     .object = id,
+                     .suffix = "/start",
+                     .ok = {204, 304}};
+    return v6n_engine_call(c, &call, NULL);
 }
 
-/* Undo a failed start: the container (if any) and the volumes this call made.
- * Keeps the error that made the start fail. */
 /* After a create whose answer was lost: the engine may have made the
  * container. Remove a container of the node's exact name made since `since`
  * (one made before belongs to someone else). */
@@ -355,7 +329,7 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
         v6n_emit(o->on_event, o->payload, V6N_EVENT_CREATED, "created", id, spec->image, 0, 0))
         rc = v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller");
     if (!rc)
-        rc = start_container(client, id, spec->container_name);
+        rc = start_container(client, id);
     if (!rc)
         v6n_emit(o->on_event, o->payload, V6N_EVENT_STARTED, "started", id, spec->image, 0, 0);
 

@@ -99,22 +99,6 @@ static const char *env_lookup_json(yajl_val arr, const char *key, size_t keylen)
     return NULL;
 }
 
-static int add_drift(v6n_node_status *st, const char *fmt, ...) V6N_PRINTF(2, 3);
-
-static int add_drift(v6n_node_status *st, const char *fmt, ...)
-{
-    v6n_buf b = V6N_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = v6n_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (rc) {
-        v6n_buf_free(&b);
-        return rc;
-    }
-    return v6n_strlist_push_owned(&st->drift, v6n_buf_detach(&b));
-}
-
 /* Environment drift. The container's Env is the image's Env overridden by the
  * spec's, so what the image sets is not drift. Values are shown redacted. */
 static int env_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_val actual,
@@ -132,11 +116,13 @@ static int env_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_val ac
         if (!w || (have && !h))
             rc = v6n_err_nomem();
         else if (!have)
-            rc = add_drift(st, "env %.*s: not in the container, the config now sets '%s'",
-                           (int)keylen, e, w);
+            rc = v6n_strlist_pushf(&st->drift,
+                                   "env %.*s: not in the container, the config now sets '%s'",
+                                   (int)keylen, e, w);
         else
-            rc = add_drift(st, "env %.*s: the container has '%s', the config now gives '%s'",
-                           (int)keylen, e, h, w);
+            rc = v6n_strlist_pushf(&st->drift,
+                                   "env %.*s: the container has '%s', the config now gives '%s'",
+                                   (int)keylen, e, h, w);
         free(w);
         free(h);
     }
@@ -148,8 +134,8 @@ static int env_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_val ac
         size_t keylen = strcspn(e, "=");
         if (env_lookup_list(&spec->env, e, keylen) || env_lookup_json(image_env, e, keylen))
             continue;
-        rc = add_drift(st, "env %.*s: set in the container, no longer in the config", (int)keylen,
-                       e);
+        rc = v6n_strlist_pushf(
+            &st->drift, "env %.*s: set in the container, no longer in the config", (int)keylen, e);
     }
     return rc;
 }
@@ -159,12 +145,13 @@ static int list_drift(v6n_node_status *st, const char *what, const v6n_strlist *
     int rc = V6N_OK;
     for (size_t i = 0; !rc && i < want->len; i++)
         if (!array_has(have, want->items[i]))
-            rc = add_drift(st, "%s %s: added to the config since the start", what, want->items[i]);
+            rc = v6n_strlist_pushf(&st->drift, "%s %s: added to the config since the start", what,
+                                   want->items[i]);
     for (size_t i = 0; !rc && have && YAJL_IS_ARRAY(have) && i < have->u.array.len; i++) {
         yajl_val v = have->u.array.values[i];
         if (YAJL_IS_STRING(v) && !v6n_strlist_contains(want, YAJL_GET_STRING(v)))
-            rc = add_drift(st, "%s %s: in the container, no longer in the config", what,
-                           YAJL_GET_STRING(v));
+            rc = v6n_strlist_pushf(&st->drift, "%s %s: in the container, no longer in the config",
+                                   what, YAJL_GET_STRING(v));
     }
     return rc;
 }
@@ -179,8 +166,8 @@ static int compute_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_va
     /* with the default rule the server's version may have chosen the tag at
      * start: any tag of the vantage6 node image is then no drift */
     if (image && strcmp(image, spec->image) != 0 && !server_rule)
-        rc = add_drift(st, "image: the container runs %s, the config now gives %s", image,
-                       spec->image);
+        rc = v6n_strlist_pushf(&st->drift, "image: the container runs %s, the config now gives %s",
+                               image, spec->image);
 
     yajl_val cmd = at(c, "Config", "Cmd");
     bool same_cmd = cmd && YAJL_IS_ARRAY(cmd) && cmd->u.array.len == spec->argv.len;
@@ -188,8 +175,9 @@ static int compute_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_va
         same_cmd = YAJL_IS_STRING(cmd->u.array.values[i]) &&
                    strcmp(cmd->u.array.values[i]->u.string, spec->argv.items[i]) == 0;
     if (!rc && !same_cmd)
-        rc = add_drift(st, "command: differs from '%s ...' (the config file or scope changed)",
-                       spec->argv.items[0]);
+        rc = v6n_strlist_pushf(&st->drift,
+                               "command: differs from '%s ...' (the config file or scope changed)",
+                               spec->argv.items[0]);
     if (!rc)
         rc = env_drift(st, spec, at(c, "Config", "Env"), image_env);
     if (!rc)
@@ -199,14 +187,15 @@ static int compute_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_va
     for (size_t i = 0; !rc && i < spec->label_keys.len; i++) {
         const char *have = str_at(at(c, "Config", "Labels"), spec->label_keys.items[i], NULL);
         if (!have || strcmp(have, spec->label_values.items[i]) != 0)
-            rc =
-                add_drift(st, "label %s: the container has '%s', the config now gives '%s'",
-                          spec->label_keys.items[i], have ? have : "", spec->label_values.items[i]);
+            rc = v6n_strlist_pushf(
+                &st->drift, "label %s: the container has '%s', the config now gives '%s'",
+                spec->label_keys.items[i], have ? have : "", spec->label_values.items[i]);
     }
     bool auto_remove = YAJL_IS_TRUE(at(c, "HostConfig", "AutoRemove"));
     if (!rc && auto_remove != spec->auto_remove)
-        rc = add_drift(st, "auto-remove: the container has %s, the options now give %s",
-                       auto_remove ? "on" : "off", spec->auto_remove ? "on" : "off");
+        rc = v6n_strlist_pushf(&st->drift,
+                               "auto-remove: the container has %s, the options now give %s",
+                               auto_remove ? "on" : "off", spec->auto_remove ? "on" : "off");
     return rc;
 }
 
@@ -237,18 +226,17 @@ static int image_env(yajl_val *out, v6n_client *client, yajl_val container)
     const char *image_id = v6n_json_string(container, "Image"); /* sha256:..., exact */
     if (!image_id)
         return V6N_OK;
-    char *path = v6n_asprintf("/images/%s/json", image_id);
-    if (!path)
-        return v6n_err_nomem();
-    v6n_request req = {.method = "GET", .path = path, .step = "inspect the node's image"};
+    v6n_call call = {.method = "GET",
+                     .verb = "inspect the node's image",
+                     .prefix = "/images/",
+                     .object = image_id,
+                     .suffix = "/json",
+                     .ok = {200, 404}};
     v6n_http_response resp;
-    int rc = v6n_engine_do(client, &req, &resp);
+    int rc = v6n_engine_call(client, &call, &resp);
     if (!rc && resp.status == 200)
-        rc = v6n_json_parse(out, resp.body.ptr, req.step);
-    else if (!rc && resp.status != 404)
-        rc = v6n_engine_error(&req, &resp);
+        rc = v6n_json_parse(out, resp.body.ptr, "inspect the node's image");
     v6n_http_response_free(&resp);
-    free(path);
     return rc;
 }
 

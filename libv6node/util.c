@@ -120,16 +120,11 @@ int v6n_strlist_push(v6n_strlist *l, const char *s)
 
 int v6n_strlist_pushf(v6n_strlist *l, const char *fmt, ...)
 {
-    v6n_buf b = V6N_BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    int rc = v6n_buf_vprintf(&b, fmt, ap);
+    char *s = v6n_vasprintf(fmt, ap);
     va_end(ap);
-    if (rc) {
-        v6n_buf_free(&b);
-        return rc;
-    }
-    return v6n_strlist_push_owned(l, v6n_buf_detach(&b));
+    return v6n_strlist_push_owned(l, s); /* NULL: out of memory */
 }
 
 bool v6n_strlist_contains(const v6n_strlist *l, const char *s)
@@ -164,18 +159,23 @@ char *v6n_strndup(const char *s, size_t n)
     return p;
 }
 
-char *v6n_asprintf(const char *fmt, ...)
+char *v6n_vasprintf(const char *fmt, va_list ap)
 {
     v6n_buf b = V6N_BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = v6n_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    if (rc) {
+    if (v6n_buf_vprintf(&b, fmt, ap)) {
         v6n_buf_free(&b);
         return NULL;
     }
     return v6n_buf_detach(&b);
+}
+
+char *v6n_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = v6n_vasprintf(fmt, ap);
+    va_end(ap);
+    return s;
 }
 
 bool v6n_str_empty(const char *s)

@@ -77,43 +77,29 @@ static int volume_create(v6n_client *c, const char *name)
 {
     const char *names[] = {name};
     char *body = json_object("Name", names, 1, false);
-    char *step = v6n_asprintf("create volume %s", name);
-    if (!body || !step) {
-        free(body);
-        free(step);
+    if (!body)
         return v6n_err_nomem();
-    }
-    v6n_request req = {.method = "POST", .path = "/volumes/create", .body = body, .step = step};
-    v6n_http_response resp;
-    int rc = v6n_engine_do(c, &req, &resp);
-    if (!rc && resp.status != 201 && resp.status != 200)
-        rc = v6n_engine_error(&req, &resp);
-    v6n_http_response_free(&resp);
+    /* the name goes in the body; the path has none */
+    char step[300];
+    snprintf(step, sizeof(step), "create volume %s", name);
+    v6n_call call = {.method = "POST",
+                     .step = step,
+                     .prefix = "/volumes/create",
+                     .body = body,
+                     .ok = {201, 200}};
+    int rc = v6n_engine_call(c, &call, NULL);
     free(body);
-    free(step);
     return rc;
 }
 
 int v6n_volume_remove(v6n_client *c, const char *name)
 {
-    char *ename = v6n_escape(name);
-    char *path = ename ? v6n_asprintf("/volumes/%s", ename) : NULL;
-    char *step = v6n_asprintf("remove volume %s", name);
-    free(ename);
-    if (!path || !step) {
-        free(path);
-        free(step);
-        return v6n_err_nomem();
-    }
-    v6n_request req = {.method = "DELETE", .path = path, .step = step};
-    v6n_http_response resp;
-    int rc = v6n_engine_do(c, &req, &resp);
-    if (!rc && resp.status != 204 && resp.status != 200)
-        rc = v6n_engine_error(&req, &resp);
-    v6n_http_response_free(&resp);
-    free(path);
-    free(step);
-    return rc;
+    v6n_call call = {.method = "DELETE",
+                     .verb = "remove volume",
+                     .prefix = "/volumes/",
+                     .object = name,
+                     .ok = {204, 200}};
+    return v6n_engine_call(c, &call, NULL);
 }
 
 int v6n_volumes_ensure_tracked(v6n_client *c, const v6n_node_spec *spec,
