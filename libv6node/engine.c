@@ -490,16 +490,23 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
     return V6N_OK;
 }
 
+/* GET /_ping (unversioned); the response is the caller's to free. */
+static int ping(v6n_client *c, v6n_http_response *resp)
+{
+    v6n_request req = {
+        .method = "GET", .path = "/_ping", .unversioned = true, .step = "ping the engine"};
+    int rc = perform(c, &req, resp);
+    if (!rc && resp->status != 200)
+        rc = v6n_engine_error(&req, resp);
+    return rc;
+}
+
 int v6n_engine_negotiate(v6n_client *c)
 {
     if (c->api_version[0])
         return V6N_OK;
-    v6n_request req = {
-        .method = "GET", .path = "/_ping", .unversioned = true, .step = "ping the engine"};
     v6n_http_response resp;
-    int rc = perform(c, &req, &resp);
-    if (!rc && resp.status != 200)
-        rc = v6n_engine_error(&req, &resp);
+    int rc = ping(c, &resp);
     int major = API_MAX_MAJOR, minor = API_MAX_MINOR;
     if (!rc && resp.api_version[0]) {
         int dmajor, dminor;
@@ -525,12 +532,8 @@ int v6n_client_ping(v6n_client *c)
         return v6n_err(V6N_EINVAL, NULL, "v6n_client_ping: client is required");
     if (!c->api_version[0])
         return v6n_engine_negotiate(c); /* negotiating is a ping */
-    v6n_request req = {
-        .method = "GET", .path = "/_ping", .unversioned = true, .step = "ping the engine"};
     v6n_http_response resp;
-    int rc = perform(c, &req, &resp);
-    if (!rc && resp.status != 200)
-        rc = v6n_engine_error(&req, &resp);
+    int rc = ping(c, &resp);
     v6n_http_response_free(&resp);
     return rc;
 }
@@ -644,4 +647,27 @@ int v6n_emit(v6n_event_cb cb, void *payload, v6n_event_kind kind, const char *me
         return 0;
     v6n_event e = {kind, message ? message : "", id ? id : "", image ? image : "", current, total};
     return cb(&e, payload);
+}
+
+int v6n_engine_get_filtered(v6n_client *c, const char *base, const char *key,
+                            const char *const *values, size_t n, const char *step, yajl_val *out)
+{
+    *out = NULL;
+    char *filters = v6n_json_filters(key, values, n);
+    char *path = filters
+                     ? v6n_asprintf("%s%cfilters=%s", base, strchr(base, '?') ? '&' : '?', filters)
+                     : NULL;
+    free(filters);
+    if (!path)
+        return v6n_err_nomem();
+    v6n_request req = {.method = "GET", .path = path, .step = step};
+    v6n_http_response resp;
+    int rc = v6n_engine_do(c, &req, &resp);
+    if (!rc && resp.status != 200)
+        rc = v6n_engine_error(&req, &resp);
+    if (!rc)
+        rc = v6n_json_parse(out, resp.body.ptr, step);
+    v6n_http_response_free(&resp);
+    free(path);
+    return rc;
 }

@@ -295,6 +295,10 @@ typedef struct v6n_call {
     const char *step; /* the whole description, instead of "<verb> <object>" */
 } v6n_call;
 int v6n_engine_call(v6n_client *c, const v6n_call *call, v6n_http_response *resp);
+/* GET `base` (which may hold a query) with filters={key: values} and parse
+ * the 200 answer into *out (the caller frees it with yajl_tree_free). */
+int v6n_engine_get_filtered(v6n_client *c, const char *base, const char *key,
+                            const char *const *values, size_t n, const char *step, yajl_val *out);
 
 /* Percent-escape a query value or path segment. NULL on OOM. */
 char *v6n_escape(const char *s);

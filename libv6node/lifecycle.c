@@ -327,25 +327,12 @@ int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name,
     }
     char *prefix = name ? v6n_asprintf("vantage6-%s-%s-", name, v6n_scope_name(scope))
                         : v6n_strdup("vantage6-");
-    const char *values[] = {"tmpvol"};
-    char *filters = v6n_json_filters("name", values, 1);
-    char *path = filters ? v6n_asprintf("/volumes?filters=%s", filters) : NULL;
-    free(filters);
-    if (!prefix || !path) {
-        free(prefix);
-        free(path);
+    if (!prefix)
         return v6n_err_nomem();
-    }
-    v6n_request req = {.method = "GET", .path = path, .step = "list temporary volumes"};
-    v6n_http_response resp;
-    int rc = v6n_engine_do(client, &req, &resp);
-    if (!rc && resp.status != 200)
-        rc = v6n_engine_error(&req, &resp);
+    const char *values[] = {"tmpvol"};
     yajl_val v = NULL;
-    if (!rc)
-        rc = v6n_json_parse(&v, resp.body.ptr, req.step);
-    v6n_http_response_free(&resp);
-    free(path);
+    int rc = v6n_engine_get_filtered(client, "/volumes", "name", values, 1,
+                                     "list temporary volumes", &v);
     const char *vols_path[] = {"Volumes", NULL};
     yajl_val vols = rc ? NULL : v6n_json_get(v, vols_path);
     size_t removed = 0;

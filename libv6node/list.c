@@ -210,23 +210,10 @@ int v6n_node_list_get(v6n_node_list **out, v6n_client *client)
         rc = add_configs(l, V6N_SCOPE_USER);
 
     const char *values[] = {"vantage6-type=node"};
-    char *filters = rc ? NULL : v6n_json_filters("label", values, 1);
-    char *path = filters ? v6n_asprintf("/containers/json?all=1&filters=%s", filters) : NULL;
-    free(filters);
-    if (!rc && !path)
-        rc = v6n_err_nomem();
     yajl_val v = NULL;
-    if (!rc) {
-        v6n_request req = {.method = "GET", .path = path, .step = "list the node containers"};
-        v6n_http_response resp;
-        rc = v6n_engine_do(client, &req, &resp);
-        if (!rc && resp.status != 200)
-            rc = v6n_engine_error(&req, &resp);
-        if (!rc)
-            rc = v6n_json_parse(&v, resp.body.ptr, req.step);
-        v6n_http_response_free(&resp);
-    }
-    free(path);
+    if (!rc)
+        rc = v6n_engine_get_filtered(client, "/containers/json?all=1", "label", values, 1,
+                                     "list the node containers", &v);
     if (!rc)
         rc = v6n_list_merge_containers(l, v);
     yajl_tree_free(v);

@@ -42,21 +42,9 @@ char *v6n_json_filters(const char *key, const char *const *values, size_t n)
  * substrings, so the answer is checked for exact names). */
 static int volumes_existing(v6n_client *c, const char *const *names, size_t n, bool *exists)
 {
-    char *filters = v6n_json_filters("name", names, n);
-    char *path = filters ? v6n_asprintf("/volumes?filters=%s", filters) : NULL;
-    free(filters);
-    if (!path)
-        return v6n_err_nomem();
-    v6n_request req = {.method = "GET", .path = path, .step = "list the node's volumes"};
-    v6n_http_response resp;
-    int rc = v6n_engine_do(c, &req, &resp);
-    free(path);
-    if (!rc && resp.status != 200)
-        rc = v6n_engine_error(&req, &resp);
     yajl_val v = NULL;
-    if (!rc)
-        rc = v6n_json_parse(&v, resp.body.ptr, req.step);
-    v6n_http_response_free(&resp);
+    int rc =
+        v6n_engine_get_filtered(c, "/volumes", "name", names, n, "list the node's volumes", &v);
     if (rc)
         return rc;
     const char *vols_path[] = {"Volumes", NULL};
