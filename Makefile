@@ -12,6 +12,8 @@ CMAKE_ARGS ?=
 C_SUITES   := unit|cli|integration
 CHECK_ARGS := -DV6N_PYTHON=OFF -DV6N_GO=OFF -DV6N_CONFORMANCE=OFF -DV6N_BUILD_BENCH=OFF
 FUZZ_SECONDS ?= 60
+# make bench BENCH_ROUNDS=5: a quick run (see bench/run.sh)
+BENCH_ROUNDS ?=
 
 all: build
 
@@ -21,7 +23,7 @@ help:
 	@echo "make test-sanitize   the C suites under AddressSanitizer + UndefinedBehaviorSanitizer"
 	@echo "make test-valgrind   the C suites under valgrind memcheck"
 	@echo "make fuzz     run each libFuzzer target for FUZZ_SECONDS (default 60)"
-	@echo "make bench    build and run the benchmarks (not part of make test)"
+	@echo "make bench    build and run the benchmarks (not part of make test); BENCH_ROUNDS=5 for a quick run"
 	@echo "make install  install the library, header, pkg-config and CMake files, v6node"
 	@echo "make format   format the C sources with the repo's .clang-format"
 
@@ -54,7 +56,7 @@ demo: build
 	./scripts/demo.sh $(BUILD)
 
 bench: build
-	$(BUILD)/bench/bench_spec
+	./bench/run.sh $(BUILD) $(BENCH_ROUNDS)
 
 install: build
 	cmake --install $(BUILD)
