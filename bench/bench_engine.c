@@ -260,6 +260,8 @@ void bn_script_for(bn_script *s, const v6n_node_spec *spec, const char *api)
     char path[8192], filters[2048], esc[4096];
     snprintf(path, sizeof(path), "/v%s/containers/%s/json", api, cname);
     bn_script_request(s, "inspect the container (absent)", "GET", 404, path, NULL);
+    snprintf(path, sizeof(path), "/v%s/images/%s/json", api, v6n_node_spec_image(spec));
+    bn_script_request(s, "is the image present?", "GET", 200, path, NULL);
     snprintf(filters, sizeof(filters), "{\"name\":[\"%s\",\"%s\",\"%s\",\"%s\"]}",
              v6n_node_spec_volume(spec, V6N_VOLUME_DATA),
              v6n_node_spec_volume(spec, V6N_VOLUME_VPN), v6n_node_spec_volume(spec, V6N_VOLUME_SSH),

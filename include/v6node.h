@@ -492,10 +492,8 @@ V6N_EXTERN(int) v6n_volumes_ensure(v6n_client *client, const v6n_node_spec *spec
  *     options allow it, the server's version is asked and the image becomes
  *     node:<major.minor> (the spec is updated: read v6n_node_spec_image() and
  *     v6n_node_spec_image_rule() afterwards); then the pull policy of `opts`
- *     (with policy missing or never and no stopped container to replace, the
- *     image is not looked up here: the create of step 7 answers "No such
- *     image" when it is absent, and only then is it pulled (missing) or the
- *     start refused with V6N_ENOTFOUND (never); one request fewer);
+ *     (the image is looked up or pulled here, before any volume is made: a
+ *     start that fails for want of its image creates nothing);
  *  5. the four volumes (v6n_volumes_ensure);
  *  6. a stopped container of exactly that name is removed (another container
  *     whose name merely contains it is never touched);

@@ -124,12 +124,6 @@ static int apply_server_version(v6n_node_spec *spec, const v6n_start_options *o)
     return V6N_OK;
 }
 
-static int image_absent(const char *image)
-{
-    return v6n_err(V6N_ENOTFOUND, NULL,
-                   "image %s is not present on the engine and the pull policy is 'never'", image);
-}
-
 /* Contract section 5: get the image per the pull policy. */
 static int obtain_image(v6n_client *c, const v6n_node_spec *spec, const v6n_start_options *o)
 {
@@ -139,7 +133,11 @@ static int obtain_image(v6n_client *c, const v6n_node_spec *spec, const v6n_star
     case V6N_PULL_NEVER:
         if ((rc = v6n_image_exists(&present, c, image)))
             return rc;
-        return present ? V6N_OK : image_absent(image);
+        return present ? V6N_OK
+                       : v6n_err(V6N_ENOTFOUND, NULL,
+                                 "image %s is not present on the engine and the pull policy is "
+                                 "'never'",
+                                 image);
     case V6N_PULL_MISSING:
         if ((rc = v6n_image_exists(&present, c, image)) || present)
             return rc;
@@ -227,15 +225,6 @@ cleanup:
     return rc;
 }
 
-/* Whether the last error is the engine's 404 "No such image" (a create's
- * answer when the image is absent). */
-static bool no_such_image(void)
-{
-    const v6n_error *e = v6n_error_last();
-    return e->code == V6N_ENOTFOUND && e->http_status == 404 &&
-           strstr(e->message, "No such image") != NULL;
-}
-
 static int start_container(v6n_client *c, const char *id)
 {
     v6n_call call = {.method = "POST",
@@ -317,15 +306,7 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
     if (!rc && v6n_emit(o->on_event, o->payload, V6N_EVENT_IMAGE,
                         v6n_image_rule_describe(spec->image_rule), "", spec->image, 0, 0))
         rc = v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller");
-    /* With pull policy missing or never and no old container to replace, the
-     * image is not looked up before: the create answers 404 "No such image"
-     * when it is absent (as docker-py's containers.run relies on), and only
-     * then is it pulled (missing) or the start refused (never). One request
-     * fewer on every such start; a start that fails there removes the
-     * volumes it made, as any failure does. With an old container the image
-     * is checked first, so a failed start never costs the old container. */
-    bool image_deferred = !old.id && (o->pull == V6N_PULL_MISSING || o->pull == V6N_PULL_NEVER);
-    if (!rc && !image_deferred)
+    if (!rc)
         rc = obtain_image(client, spec, o);
     if (!rc)
         rc = v6n_volumes_ensure_tracked(client, spec, created, o->on_event, o->payload);
@@ -343,15 +324,6 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
     if (!rc) {
         rc = create_container(&id, client, spec, o);
         create_lost = rc && v6n_error_last()->http_status == 0;
-    }
-    if (rc && image_deferred && no_such_image()) {
-        /* the create was the image check (see above) */
-        if (o->pull == V6N_PULL_NEVER)
-            rc = image_absent(spec->image);
-        else if (!(rc = v6n_image_pull(client, spec->image, o->on_event, o->payload))) {
-            rc = create_container(&id, client, spec, o);
-            create_lost = rc && v6n_error_last()->http_status == 0;
-        }
     }
     if (!rc &&
         v6n_emit(o->on_event, o->payload, V6N_EVENT_CREATED, "created", id, spec->image, 0, 0))
