@@ -19,11 +19,11 @@ answers 200 with a body that is not JSON.
 """
 
 import json
-import os
-import signal
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from localserve import serve
 
 VERSION = sys.argv[1] if len(sys.argv) > 1 else "4.13.2"
 PORT = int(sys.argv[2]) if len(sys.argv) > 2 else 0
@@ -65,19 +65,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-    server.daemon_threads = True
-
-    def stop(*_):
-        # Nothing to flush: close the listening socket and leave at once,
-        # whatever the handler threads are doing.
-        server.socket.close()
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print("PORT %d" % server.server_address[1], flush=True)
-    server.serve_forever()
+    serve(Handler, PORT)
 
 
 if __name__ == "__main__":
