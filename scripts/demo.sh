@@ -31,5 +31,5 @@ for v in vol vpn-vol ssh-vol squid-vol; do
 done
 echo "== v6node logs -c demo.yaml --tail 5" >&2
 "$v6node" logs -c demo.yaml --tail 5
-echo "== follow it with:  (cd examples/demo-node && $build/cli/v6node attach -c demo.yaml)" >&2
-echo "== stop it with:    $build/cli/v6node stop -n demo" >&2
+echo "== follow it with:  $v6node attach -c $root/examples/demo-node/demo.yaml" >&2
+echo "== stop it with:    $v6node stop -n demo" >&2
