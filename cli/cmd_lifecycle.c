@@ -169,12 +169,11 @@ int cmd_stop(int argc, char **argv)
     if (s.all) {
         status = stop_all(client, &so);
     } else {
-        v6n_start_options names = V6N_START_OPTIONS_INIT;
-        cli_options_from_env(&names);
-        so.data_volume = names.data_volume;
-        so.vpn_volume = names.vpn_volume;
-        so.ssh_volume = names.ssh_volume;
-        so.squid_volume = names.squid_volume;
+        /* the volume names of the environment (cli_parse read them) */
+        so.data_volume = s.opts.data_volume;
+        so.vpn_volume = s.opts.vpn_volume;
+        so.ssh_volume = s.opts.ssh_volume;
+        so.squid_volume = s.opts.squid_volume;
         char *name = cli_node_name(&s);
         if (v6n_node_stop(client, name, s.opts.scope, &so)) {
             status = cli_fail_status();
