@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build test test-sanitize test-valgrind fuzz demo bench install format clean help
+.PHONY: all deps configure build test test-sanitize test-valgrind fuzz demo bench install format format-check clean help
 
 # The C suites (unit, cli, integration) in the two checking builds.
 C_SUITES   := unit|cli|integration
@@ -26,6 +26,7 @@ help:
 	@echo "make bench    build and run the benchmarks (not part of make test); BENCH_ROUNDS=5 for a quick run"
 	@echo "make install  install the library, header, pkg-config and CMake files, v6node"
 	@echo "make format   format the C sources with the repo's .clang-format"
+	@echo "make format-check  fail if a C source is not formatted so"
 
 deps:
 	@./scripts/install-deps.sh
@@ -63,6 +64,9 @@ install: build
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check: deps
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf $(BUILD)

@@ -170,15 +170,15 @@ static v6ng_result *parse_object(const char *json, yajl_val *out, const char *wh
 }
 
 static const char *const STRING_OPTIONS[] = {
-    "image",       "mount_src",   "server_version", "data_dir",     "log_dir",
-    "docker_socket", "data_volume", "vpn_volume",  "ssh_volume",   "squid_volume",
-    "private_key", "working_dir", NULL};
+    "image",       "mount_src",  "server_version", "data_dir",     "log_dir",     "docker_socket",
+    "data_volume", "vpn_volume", "ssh_volume",     "squid_volume", "private_key", "working_dir",
+    NULL};
 
 static const char **string_field(v6n_start_options *o, const char *key)
 {
-    const char **fields[] = {&o->image,       &o->mount_src,   &o->server_version,
-                             &o->data_dir,    &o->log_dir,     &o->docker_socket,
-                             &o->data_volume, &o->vpn_volume,  &o->ssh_volume,
+    const char **fields[] = {&o->image,        &o->mount_src,   &o->server_version,
+                             &o->data_dir,     &o->log_dir,     &o->docker_socket,
+                             &o->data_volume,  &o->vpn_volume,  &o->ssh_volume,
                              &o->squid_volume, &o->private_key, &o->working_dir};
     for (size_t i = 0; STRING_OPTIONS[i]; i++)
         if (strcmp(key, STRING_OPTIONS[i]) == 0)
@@ -239,8 +239,9 @@ static v6ng_result *options_from_json(options_box *box, const char *json)
             if (YAJL_IS_NULL(v))
                 continue;
             if (!YAJL_IS_OBJECT(v) || v->u.object.len > MAX_MAPS)
-                return invalid(k, "option host_paths must be an object {local: host} of at "
-                                  "most %d entries",
+                return invalid(k,
+                               "option host_paths must be an object {local: host} of at "
+                               "most %d entries",
                                MAX_MAPS);
             for (size_t m = 0; m < v->u.object.len; m++) {
                 if (!json_str(v->u.object.values[m]))
@@ -647,8 +648,8 @@ v6ng_result *v6ng_logs(v6ng_engine *e, const char *container, long tail, int tim
     lo.timestamps = timestamps;
     lo.on_data = collect_logs;
     lo.payload = &sink;
-    v6ng_result *r = v6n_container_logs(e->client, container, &lo) ? from_error()
-                                                                  : ok(sink.buf ? sink.buf : "");
+    v6ng_result *r =
+        v6n_container_logs(e->client, container, &lo) ? from_error() : ok(sink.buf ? sink.buf : "");
     free(sink.buf);
     return r;
 }
@@ -784,10 +785,10 @@ static void *run(void *arg)
         op->n.box.opts.payload = op;
         op->stop.on_event = on_event;
         op->stop.payload = op;
-        int rc = op->kind == OP_START
-                     ? v6n_node_start(&id, op->engine->client, op->n.spec, &op->n.box.opts)
-                     : v6n_node_restart(&id, op->engine->client, op->n.spec, &op->n.box.opts,
-                                        &op->stop);
+        int rc =
+            op->kind == OP_START
+                ? v6n_node_start(&id, op->engine->client, op->n.spec, &op->n.box.opts)
+                : v6n_node_restart(&id, op->engine->client, op->n.spec, &op->n.box.opts, &op->stop);
         r = rc ? from_error() : ok_owned(started_json(op->n.spec, id));
         v6n_free(id);
     }
@@ -818,8 +819,7 @@ static v6ng_result *launch(v6ng_op *op)
 }
 
 static v6ng_result *begin_node_op(op_kind kind, v6ng_engine *e, const char *config_path,
-                                  const char *name, const char *options_json,
-                                  const char *stop_json)
+                                  const char *name, const char *options_json, const char *stop_json)
 {
     if (!e)
         return no_engine();

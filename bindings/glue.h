@@ -22,7 +22,7 @@
 
 typedef struct v6ng_result v6ng_result;
 
-int v6ng_result_code(const v6ng_result *r);        /* 0 or a v6n_error_code */
+int v6ng_result_code(const v6ng_result *r); /* 0 or a v6n_error_code */
 const char *v6ng_result_message(const v6ng_result *r);
 const char *v6ng_result_key(const v6ng_result *r); /* the config key or option at fault */
 int v6ng_result_http_status(const v6ng_result *r);
@@ -68,7 +68,7 @@ const char *v6ng_engine_host(const v6ng_engine *e);
 
 /* The value of each call is given after it. An engine is used by one thread
  * at a time, and not at all while one of its operations (below) runs. */
-v6ng_result *v6ng_engine_ping(v6ng_engine *e);         /* the API version */
+v6ng_result *v6ng_engine_ping(v6ng_engine *e);          /* the API version */
 v6ng_result *v6ng_engine_request_count(v6ng_engine *e); /* a number */
 v6ng_result *v6ng_volumes_ensure(v6ng_engine *e, const char *config_path, const char *name,
                                  const char *options_json); /* "" */
@@ -80,7 +80,7 @@ v6ng_result *v6ng_list(v6ng_engine *e); /* list JSON as `v6node list --json` */
 v6ng_result *v6ng_stop(v6ng_engine *e, const char *name, const char *scope,
                        const char *stop_json); /* "" */
 v6ng_result *v6ng_remove(v6ng_engine *e, const char *config_path, const char *name,
-                         const char *options_json); /* "" */
+                         const char *options_json);                           /* "" */
 v6ng_result *v6ng_clean(v6ng_engine *e, const char *name, const char *scope); /* a number */
 /* The logs so far: the text (`tail` < 0: all). */
 v6ng_result *v6ng_logs(v6ng_engine *e, const char *container, long tail, int timestamps);

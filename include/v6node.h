@@ -184,19 +184,19 @@ V6N_EXTERN(const char *) v6n_config_database_type(const v6n_config *config, size
 /* ------------------------------------------------------------------------ */
 
 typedef enum v6n_event_kind {
-    V6N_EVENT_IMAGE = 0,         /* the image was chosen: image, message = the rule */
-    V6N_EVENT_PULL_START = 1,    /* pulling `image` begins */
-    V6N_EVENT_PULL_PROGRESS = 2, /* a progress line: id = layer, message = status,
-                                    current/total in bytes when known (else 0) */
-    V6N_EVENT_PULL_DONE = 3,     /* the pull finished */
-    V6N_EVENT_WARNING = 4,       /* something the user should know; message */
-    V6N_EVENT_VOLUME = 5,        /* a volume is ready: id = name, current = 1 if created */
-    V6N_EVENT_REMOVED = 6,       /* a stale stopped container was removed: id */
-    V6N_EVENT_CREATED = 7,       /* the container was created: id */
-    V6N_EVENT_STARTED = 8,       /* the container was started: id */
-    V6N_EVENT_STOPPED = 9,       /* the container was stopped (or killed): id */
+    V6N_EVENT_IMAGE = 0,           /* the image was chosen: image, message = the rule */
+    V6N_EVENT_PULL_START = 1,      /* pulling `image` begins */
+    V6N_EVENT_PULL_PROGRESS = 2,   /* a progress line: id = layer, message = status,
+                                      current/total in bytes when known (else 0) */
+    V6N_EVENT_PULL_DONE = 3,       /* the pull finished */
+    V6N_EVENT_WARNING = 4,         /* something the user should know; message */
+    V6N_EVENT_VOLUME = 5,          /* a volume is ready: id = name, current = 1 if created */
+    V6N_EVENT_REMOVED = 6,         /* a stale stopped container was removed: id */
+    V6N_EVENT_CREATED = 7,         /* the container was created: id */
+    V6N_EVENT_STARTED = 8,         /* the container was started: id */
+    V6N_EVENT_STOPPED = 9,         /* the container was stopped (or killed): id */
     V6N_EVENT_VOLUME_REMOVED = 10, /* a volume was removed: id = name */
-    V6N_EVENT_PATH_REMOVED = 11, /* a file or folder was removed: id = path */
+    V6N_EVENT_PATH_REMOVED = 11,   /* a file or folder was removed: id = path */
 } v6n_event_kind;
 
 /* An event. Every pointer is valid only during the callback. */
@@ -532,7 +532,10 @@ typedef struct v6n_stop_options {
 } v6n_stop_options;
 
 #define V6N_STOP_OPTIONS_VERSION 1
-#define V6N_STOP_OPTIONS_INIT {.version = V6N_STOP_OPTIONS_VERSION, .timeout_s = -1}
+#define V6N_STOP_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        .version = V6N_STOP_OPTIONS_VERSION, .timeout_s = -1                                       \
+    }
 
 /*
  * Stop node `name` in `scope` (its container vantage6-NAME-SCOPE), as
@@ -544,8 +547,8 @@ typedef struct v6n_stop_options {
  * Errors: V6N_ENOTFOUND "node NAME is not running", V6N_EENGINE,
  * V6N_EUNAVAILABLE.
  */
-V6N_EXTERN(int) v6n_node_stop(v6n_client *client, const char *name, v6n_scope scope,
-                              const v6n_stop_options *opts);
+V6N_EXTERN(int)
+v6n_node_stop(v6n_client *client, const char *name, v6n_scope scope, const v6n_stop_options *opts);
 
 /*
  * Restart: stop the node if it runs (as v6n_node_stop with `stop_opts`), then
@@ -553,9 +556,9 @@ V6N_EXTERN(int) v6n_node_stop(v6n_client *client, const char *name, v6n_scope sc
  * `start_opts`. A node that is not running is just started.
  * On success `*out_id` is the new container id (free with v6n_free()).
  */
-V6N_EXTERN(int) v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
-                                 const v6n_start_options *start_opts,
-                                 const v6n_stop_options *stop_opts);
+V6N_EXTERN(int)
+v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
+                 const v6n_start_options *start_opts, const v6n_stop_options *stop_opts);
 
 typedef enum v6n_node_state {
     V6N_NODE_ABSENT = 0,  /* no container of that name */
@@ -578,8 +581,8 @@ typedef struct v6n_node_status v6n_node_status;
  * environment) when the container exists, one when it does not. Free with
  * v6n_node_status_free(). Errors: V6N_EENGINE, V6N_EUNAVAILABLE.
  */
-V6N_EXTERN(int) v6n_node_status_get(v6n_node_status **out, v6n_client *client,
-                                    const v6n_node_spec *spec);
+V6N_EXTERN(int)
+v6n_node_status_get(v6n_node_status **out, v6n_client *client, const v6n_node_spec *spec);
 V6N_EXTERN(void) v6n_node_status_free(v6n_node_status *status);
 
 /* Accessors; strings owned by `status`, "" when not applicable. */
@@ -601,8 +604,8 @@ V6N_EXTERN(const char *) v6n_node_status_drift(const v6n_node_status *status, si
  * "drift": [...]} (what `v6node status --json` prints). `spec` gives the
  * node's name, scope, config and container. Free *out with v6n_free().
  */
-V6N_EXTERN(int) v6n_node_status_json(char **out, const v6n_node_status *status,
-                                     const v6n_node_spec *spec);
+V6N_EXTERN(int)
+v6n_node_status_json(char **out, const v6n_node_status *status, const v6n_node_spec *spec);
 
 /* Every node this machine knows of: the configs in the user and system
  * folders, and node containers on the engine without a config here. */
@@ -640,8 +643,9 @@ V6N_EXTERN(int) v6n_node_list_json(char **out, const v6n_node_list *list);
  * option may be shared and is never deleted; a V6N_EVENT_WARNING says so).
  * Errors: V6N_ECONFLICT (the node runs), V6N_EENGINE, V6N_EIO.
  */
-V6N_EXTERN(int) v6n_node_remove(v6n_client *client, const v6n_node_spec *spec,
-                                v6n_event_cb on_event, void *payload);
+V6N_EXTERN(int)
+v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb on_event,
+                void *payload);
 
 /*
  * Remove leftover temporary volumes of algorithm runs: volumes named
@@ -649,8 +653,9 @@ V6N_EXTERN(int) v6n_node_remove(v6n_client *client, const v6n_node_spec *spec,
  * every node when `name` is NULL. Volumes still in use are left (a warning).
  * `*out_removed` (may be NULL) is the number removed.
  */
-V6N_EXTERN(int) v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name,
-                                  v6n_scope scope, v6n_event_cb on_event, void *payload);
+V6N_EXTERN(int)
+v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name, v6n_scope scope,
+                  v6n_event_cb on_event, void *payload);
 
 /* ------------------------------------------------------------------------ */
 /* Logs                                                                      */

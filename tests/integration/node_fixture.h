@@ -14,9 +14,9 @@
 #define ABSENT   "127.0.0.1:5999/v6node-test/absent:1"
 
 typedef struct nodefx {
-    char *dir;           /* HOME is dir/home; configs in dir/conf */
-    char node[64];       /* the node name */
-    char container[96];  /* vantage6-<node>-user */
+    char *dir;                  /* HOME is dir/home; configs in dir/conf */
+    char node[64];              /* the node name */
+    char container[96];         /* vantage6-<node>-user */
     char extra_names[4][160];   /* other containers the test made */
     char extra_images[2][300];  /* images the test made */
     char extra_volumes[4][160]; /* other volumes the test made */

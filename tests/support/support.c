@@ -294,8 +294,8 @@ int write_text(const char *path, const char *text)
 
 /* Fork/exec argv with stdout on a pipe; read lines until one starts with
  * `marker`, which is copied to `line`. */
-static int spawn_reading(int *pid, char *const argv[], const char *marker, char *line,
-                         size_t size, double timeout_s)
+static int spawn_reading(int *pid, char *const argv[], const char *marker, char *line, size_t size,
+                         double timeout_s)
 {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0)
