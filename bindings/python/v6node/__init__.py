@@ -9,6 +9,7 @@
 ``v6node spec`` prints); :class:`Engine` starts, stops, restarts, inspects and
 removes nodes. Errors raise subclasses of :class:`Error`.
 """
+from . import _errors
 from ._errors import (
     Cancelled,
     ConfigError,
@@ -39,15 +40,6 @@ __all__ = [
     "EVENT_KINDS",
     "StartResult",
     "LogStream",
-    "Error",
-    "ConfigError",
-    "NotFound",
-    "Conflict",
-    "EngineError",
-    "EngineUnavailable",
-    "IOFailure",
-    "InvalidArgument",
-    "OutOfMemory",
-    "Cancelled",
     "VANTAGE6_VERSION",
+    *_errors.__all__,
 ]
