@@ -71,10 +71,34 @@ typedef struct fault_case {
 
 static const char *const FAULTS[] = {"stall", "close", "cut", "500", "garbage"};
 
-/* Every step of a start (with the stand-in image already present). */
-static const struct {
+typedef struct step {
     const char *method, *path, *step;
-} START_STEPS[] = {
+} step;
+
+/* Every fault on every step: fills `cases` (room for n_steps * 5). */
+static size_t fault_cases(fault_case *cases, const step *steps, size_t n_steps)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < n_steps; s++)
+        for (size_t f = 0; f < sizeof(FAULTS) / sizeof(FAULTS[0]); f++, n++) {
+            snprintf(cases[n].method, sizeof(cases[n].method), "%s", steps[s].method);
+            snprintf(cases[n].path, sizeof(cases[n].path), "%s", steps[s].path);
+            snprintf(cases[n].step, sizeof(cases[n].step), "%s", steps[s].step);
+            snprintf(cases[n].fault, sizeof(cases[n].fault), "%s", FAULTS[f]);
+        }
+    return n;
+}
+
+/* The proxy's rule for a case: its fault on the first matching request. */
+static void proxy_with_case(const fault_case *c)
+{
+    char rule[256];
+    snprintf(rule, sizeof(rule), "%s %s %s:1", c->method, c->path, c->fault);
+    proxy_with(rule);
+}
+
+/* Every step of a start (with the stand-in image already present). */
+static const step START_STEPS[] = {
     {"GET", "^/_ping", "ping the engine"},
     {"GET", "^/v[0-9.]+/containers/vantage6-[^/]+/json", "inspect container"},
     {"GET", "^/v[0-9.]+/images/", "look for image"},
@@ -87,23 +111,13 @@ static const struct {
 ParameterizedTestParameters(faults, start)
 {
     static fault_case cases[sizeof(START_STEPS) / sizeof(START_STEPS[0]) * 5];
-    size_t n = 0;
-    for (size_t s = 0; s < sizeof(START_STEPS) / sizeof(START_STEPS[0]); s++)
-        for (size_t f = 0; f < 5; f++) {
-            snprintf(cases[n].method, sizeof(cases[n].method), "%s", START_STEPS[s].method);
-            snprintf(cases[n].path, sizeof(cases[n].path), "%s", START_STEPS[s].path);
-            snprintf(cases[n].step, sizeof(cases[n].step), "%s", START_STEPS[s].step);
-            snprintf(cases[n].fault, sizeof(cases[n].fault), "%s", FAULTS[f]);
-            n++;
-        }
+    size_t n = fault_cases(cases, START_STEPS, sizeof(START_STEPS) / sizeof(START_STEPS[0]));
     return cr_make_param_array(fault_case, cases, n);
 }
 
 ParameterizedTest(fault_case *c, faults, start)
 {
-    char rule[256];
-    snprintf(rule, sizeof(rule), "%s %s %s:1", c->method, c->path, c->fault);
-    proxy_with(rule);
+    proxy_with_case(c);
     nodefx_typical_config();
     nodefx_build();
     struct timespec t0;
@@ -179,9 +193,7 @@ Test(faults, a_broken_pull_falls_back_to_the_local_copy)
 
 /* ---- stop, status, logs --------------------------------------------------- */
 
-static const struct {
-    const char *method, *path, *step;
-} STOP_STEPS[] = {
+static const step STOP_STEPS[] = {
     {"GET", "^/v[0-9.]+/containers/vantage6-[^/]+/json", "inspect container"},
     {"POST", "^/v[0-9.]+/containers/[0-9a-f]+/stop", "stop container"},
     {"POST", "^/v[0-9.]+/containers/[0-9a-f]+/wait", "wait for container"},
@@ -191,15 +203,7 @@ static const struct {
 ParameterizedTestParameters(faults, stop)
 {
     static fault_case cases[sizeof(STOP_STEPS) / sizeof(STOP_STEPS[0]) * 5];
-    size_t n = 0;
-    for (size_t s = 0; s < sizeof(STOP_STEPS) / sizeof(STOP_STEPS[0]); s++)
-        for (size_t f = 0; f < 5; f++) {
-            snprintf(cases[n].method, sizeof(cases[n].method), "%s", STOP_STEPS[s].method);
-            snprintf(cases[n].path, sizeof(cases[n].path), "%s", STOP_STEPS[s].path);
-            snprintf(cases[n].step, sizeof(cases[n].step), "%s", STOP_STEPS[s].step);
-            snprintf(cases[n].fault, sizeof(cases[n].fault), "%s", FAULTS[f]);
-            n++;
-        }
+    size_t n = fault_cases(cases, STOP_STEPS, sizeof(STOP_STEPS) / sizeof(STOP_STEPS[0]));
     return cr_make_param_array(fault_case, cases, n);
 }
 
@@ -207,9 +211,7 @@ ParameterizedTest(fault_case *c, faults, stop)
 {
     nodefx_typical_config();
     nodefx_start_ok(); /* directly on the engine */
-    char rule[256];
-    snprintf(rule, sizeof(rule), "%s %s %s:1", c->method, c->path, c->fault);
-    proxy_with(rule);
+    proxy_with_case(c);
     v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
     so.timeout_s = 1;
     struct timespec t0;
@@ -257,9 +259,7 @@ ParameterizedTest(fault_case *c, faults, status_and_logs)
 {
     nodefx_typical_config();
     nodefx_start_ok();
-    char rule[256];
-    snprintf(rule, sizeof(rule), "%s %s %s:1", c->method, c->path, c->fault);
-    proxy_with(rule);
+    proxy_with_case(c);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc;
