@@ -6,7 +6,12 @@
 #     engine that answers is never stopped, restarted or reconfigured.
 #  3. Otherwise starts `dockerd --bridge=none --iptables=false --ip6tables=false`
 #     fully detached (setsid + nohup, survives the calling shell), logging to
-#     $V6N_DOCKERD_LOG, and waits up to $V6N_ENGINE_WAIT seconds for /_ping.
+#     $V6N_DOCKERD_LOG, and waits for /_ping while dockerd makes progress:
+#     it gives up when dockerd exits, when its log stays silent for
+#     $V6N_ENGINE_WAIT seconds, or after $V6N_ENGINE_MAX_WAIT seconds in all.
+#     (A dockerd whose data root holds many stale network sandboxes, left by an
+#     engine that was killed, removes them one by one before it answers, at about
+#     60 ms each: that can take minutes, and its log shows each one.)
 #     With no system containerd running, dockerd starts and manages its own
 #     (under /var/run/docker/containerd).
 #
@@ -15,7 +20,8 @@
 # Environment (all optional):
 #   V6N_ENGINE_SOCKET      socket to check / serve   (default /var/run/docker.sock)
 #   V6N_DOCKERD_LOG        dockerd's log file        (default /var/log/v6node-dockerd.log)
-#   V6N_ENGINE_WAIT        seconds to wait for /_ping (default 60)
+#   V6N_ENGINE_WAIT        seconds dockerd may stay silent before we give up (default 120)
+#   V6N_ENGINE_MAX_WAIT    seconds to wait for /_ping in all (default 3600)
 #   V6N_DOCKERD_EXTRA_ARGS extra dockerd arguments, word-split (e.g. --data-root/--exec-root/
 #                          --pidfile for a second, throw-away engine on another socket)
 #   V6N_SKIP_INSTALL=1     do not run install-deps.sh
@@ -26,7 +32,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 sock="${V6N_ENGINE_SOCKET:-/var/run/docker.sock}"
 log="${V6N_DOCKERD_LOG:-/var/log/v6node-dockerd.log}"
-wait_s="${V6N_ENGINE_WAIT:-60}"
+wait_s="${V6N_ENGINE_WAIT:-120}"
+max_s="${V6N_ENGINE_MAX_WAIT:-3600}"
 
 say() { echo "engine-up: $*" >&2; }
 
@@ -88,10 +95,17 @@ for _ in $(seq 50); do
 done
 [ -n "$pid" ] || { say "could not start dockerd (see $log)"; exit 1; }
 
-deadline=$((SECONDS + wait_s))
-while [ "$SECONDS" -lt "$deadline" ]; do
+# Progress is dockerd's log growing; a stall of $wait_s seconds, or $max_s in all, ends the wait.
+log_size() { stat -c %s "$log" 2>/dev/null || echo 0; }
+stale() { grep -c 'Removing stale sandbox' "$log" 2>/dev/null || true; }
+stale_before="$(stale)"
+start=$SECONDS
+last_size="$(log_size)"
+last_change=$SECONDS
+next_report=$((SECONDS + 30))
+while :; do
   if ping_engine; then
-    say "engine is up on $sock (dockerd pid $pid)"
+    say "engine is up on $sock (dockerd pid $pid, $((SECONDS - start)) s)"
     exit 0
   fi
   if ! kill -0 "$pid" 2>/dev/null; then
@@ -102,8 +116,24 @@ while [ "$SECONDS" -lt "$deadline" ]; do
     tail -n 20 "$log" >&2 || true
     exit 1
   fi
+  size="$(log_size)"
+  if [ "$size" != "$last_size" ]; then
+    last_size="$size"
+    last_change=$SECONDS
+  fi
+  if [ $((SECONDS - last_change)) -ge "$wait_s" ]; then
+    say "dockerd (pid $pid) did not answer /_ping on $sock and wrote nothing to its log for ${wait_s}s; last lines of $log:"
+    tail -n 20 "$log" >&2 || true
+    exit 1
+  fi
+  if [ $((SECONDS - start)) -ge "$max_s" ]; then
+    say "dockerd (pid $pid) did not answer /_ping on $sock within ${max_s}s; last lines of $log:"
+    tail -n 20 "$log" >&2 || true
+    exit 1
+  fi
+  if [ "$SECONDS" -ge "$next_report" ]; then
+    say "still waiting for dockerd ($((SECONDS - start)) s); it has removed $(($(stale) - stale_before)) stale network sandboxes so far"
+    next_report=$((SECONDS + 30))
+  fi
   sleep 0.5
 done
-say "dockerd (pid $pid) did not answer /_ping on $sock within ${wait_s}s; last lines of $log:"
-tail -n 20 "$log" >&2 || true
-exit 1
