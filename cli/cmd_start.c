@@ -50,6 +50,8 @@ static const char START_HELP[] =
     "  DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION   the engine\n"
     "  DATA_VOLUME_NAME, VPN_VOLUME_NAME, SSH_TUNNEL_VOLUME_NAME, SSH_SQUID_VOLUME_NAME,\n"
     "  PRIVATE_KEY              as `v6 node start` (empty values are ignored)\n"
+    "  DOCKER_CONFIG            where the registry credentials of `docker login` are\n"
+    "                           (default ~/.docker; config.json, credential helpers)\n"
     "\n"
     "Exit status: 0 started; 1 invalid config or option, or the engine refused;\n"
     "2 bad command line; 3 image not found; 4 the node is already running;\n"

@@ -50,7 +50,9 @@ int cli_print_event(const v6n_event *e, void *payload)
         fprintf(stderr, "v6node: image %s (chosen by %s)\n", e->image, e->message);
         break;
     case V6N_EVENT_PULL_START:
-        fprintf(stderr, "v6node: pulling %s\n", e->image);
+        /* the message is "pulling", maybe followed by " with the credentials for ..." */
+        fprintf(stderr, "v6node: pulling %s%s\n", e->image,
+                strncmp(e->message, "pulling", 7) == 0 ? e->message + 7 : "");
         break;
     case V6N_EVENT_PULL_PROGRESS:
         if (p && p->tty && e->id[0] && e->total > 0) {

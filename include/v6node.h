@@ -185,7 +185,9 @@ V6N_EXTERN(const char *) v6n_config_database_type(const v6n_config *config, size
 
 typedef enum v6n_event_kind {
     V6N_EVENT_IMAGE = 0,           /* the image was chosen: image, message = the rule */
-    V6N_EVENT_PULL_START = 1,      /* pulling `image` begins */
+    V6N_EVENT_PULL_START = 1,      /* pulling `image` begins; message "pulling", or "pulling
+                                      with the credentials for REGISTRY from SOURCE" when the
+                                      Docker config file (or its credential helper) had some */
     V6N_EVENT_PULL_PROGRESS = 2,   /* a progress line: id = layer, message = status,
                                       current/total in bytes when known (else 0) */
     V6N_EVENT_PULL_DONE = 3,       /* the pull finished */
@@ -453,8 +455,15 @@ V6N_EXTERN(unsigned long) v6n_client_request_count(const v6n_client *client);
  * Pull `image` ("repo[:tag]" or "repo@digest"; no tag means "latest", never all
  * tags). Progress goes to `on_event` (may be NULL). An error reported inside
  * the engine's 200 progress stream fails the pull.
+ * Registry credentials are found as docker-py finds them for `v6 node start`:
+ * in $DOCKER_CONFIG/config.json or ~/.docker/config.json (`auths`, or the
+ * `credHelpers`/`credsStore` programs docker-credential-*), and sent in
+ * X-Registry-Auth; the V6N_EVENT_PULL_START message says which were used. A
+ * config file or helper that cannot be used is a V6N_EVENT_WARNING, and the
+ * pull goes on without credentials.
  * Errors: V6N_ENOTFOUND (no such image or tag), V6N_EENGINE (the engine or the
- * registry refused, with the engine's message), V6N_EUNAVAILABLE,
+ * registry refused, with the engine's message; a refusal for credentials also
+ * says which were sent, or that none were found), V6N_EUNAVAILABLE,
  * V6N_ECANCELLED.
  */
 V6N_EXTERN(int)

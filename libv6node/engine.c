@@ -422,6 +422,16 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
     headers = curl_slist_append(headers, "User-Agent: libv6node/" V6N_VERSION);
     if (req->body)
         headers = curl_slist_append(headers, "Content-Type: application/json");
+    if (req->registry_auth) {
+        char *line = v6n_asprintf("X-Registry-Auth: %s", req->registry_auth);
+        if (!line) {
+            curl_slist_free_all(headers);
+            free(url);
+            return v6n_err_nomem();
+        }
+        headers = curl_slist_append(headers, line);
+        v6n_registry_auth_free(line);
+    }
 
     curl_easy_setopt(h, CURLOPT_URL, url);
     if (c->socket_path)
@@ -471,6 +481,10 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
 
     c->requests++;
     CURLcode code = curl_easy_perform(h);
+    for (struct curl_slist *l = headers; l; l = l->next) {
+        if (strncmp(l->data, "X-Registry-Auth:", 16) == 0) /* credentials: wipe them */
+            explicit_bzero(l->data, strlen(l->data));
+    }
     curl_slist_free_all(headers);
     free(url);
     if (t.cancelled)

@@ -122,6 +122,39 @@ static int on_pull_data(const char *data, size_t len, void *payload)
     return v6n_pull_stream_feed(payload, data, len);
 }
 
+/* When the registry refused the pull for want of (good) credentials, say which
+ * credentials were sent, or that none were found. */
+static int explain_refusal(int rc, const char *image, const char *auth_source)
+{
+    if (v6n_error_last()->http_status == 0) /* not the engine's answer: no registry involved */
+        return rc;
+    const char *msg = v6n_error_last()->message;
+    static const char *const refusals[] = {"unauthorized", "no basic auth credentials",
+                                           "authentication required", "denied", NULL};
+    bool refused = false;
+    for (int i = 0; refusals[i] && !refused; i++)
+        refused = strstr(msg, refusals[i]) != NULL;
+    if (!refused)
+        return rc;
+    char *registry = v6n_registry_of(image);
+    if (!registry)
+        return v6n_err_nomem();
+    v6n_err_snapshot snap;
+    v6n_err_save(&snap);
+    if (auth_source)
+        rc = v6n_err_http(rc, snap.http_status,
+                          "%s (the registry refused the credentials for %s from %s)", snap.message,
+                          registry, auth_source);
+    else
+        rc = v6n_err_http(rc, snap.http_status,
+                          "%s (no credentials for %s were found in the Docker config file: "
+                          "`docker login %s` stores them where libv6node, like docker-py, "
+                          "looks)",
+                          snap.message, registry, registry);
+    free(registry);
+    return rc;
+}
+
 int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event, void *payload)
 {
     if (!client || v6n_str_empty(image))
@@ -138,7 +171,20 @@ int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
             rc = v6n_err_nomem();
     }
     pull_state st = {image, on_event, payload, V6N_BUF_INIT, "", 0};
-    if (!rc && v6n_emit(on_event, payload, V6N_EVENT_PULL_START, "pulling", "", image, 0, 0))
+    /* credentials as docker-py finds them (registry_auth.c) */
+    char *auth = NULL, *auth_source = NULL, *start_msg = NULL;
+    if (!rc)
+        rc = v6n_registry_auth(&auth, &auth_source, image, on_event, payload);
+    if (!rc) {
+        char *registry = auth ? v6n_registry_of(image) : NULL;
+        start_msg = auth ? v6n_asprintf("pulling with the credentials for %s from %s",
+                                        registry ? registry : "?", auth_source)
+                         : v6n_strdup("pulling");
+        free(registry);
+        if (!start_msg)
+            rc = v6n_err_nomem();
+    }
+    if (!rc && v6n_emit(on_event, payload, V6N_EVENT_PULL_START, start_msg, "", image, 0, 0))
         rc = v6n_err(V6N_ECANCELLED, NULL, "%s: stopped by the caller", step);
     if (!rc) {
         v6n_request req = {.method = "POST",
@@ -148,7 +194,8 @@ int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
                            .payload = &st,
                            .step = step,
                            .stall_timeout_s =
-                               PULL_STALL_FACTOR * v6n_client_request_timeout_ms(client) / 1000};
+                               PULL_STALL_FACTOR * v6n_client_request_timeout_ms(client) / 1000,
+                           .registry_auth = auth};
         v6n_http_response resp;
         rc = v6n_engine_do(client, &req, &resp);
         if (!rc && resp.status >= 300)
@@ -159,10 +206,15 @@ int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
             rc = v6n_err_http(V6N_EENGINE, (int)resp.status,
                               "%s: the engine reported an error while pulling: %s", step, st.error);
         v6n_http_response_free(&resp);
+        if (rc && rc != V6N_ECANCELLED)
+            rc = explain_refusal(rc, image, auth_source);
     }
     if (!rc)
         v6n_emit(on_event, payload, V6N_EVENT_PULL_DONE, "pulled", "", image, 0, 0);
     v6n_buf_free(&st.line);
+    v6n_registry_auth_free(auth);
+    free(auth_source);
+    free(start_msg);
     free(repo);
     free(tag);
     free(erepo);

@@ -264,8 +264,9 @@ typedef struct v6n_request {
     long timeout_ms;    /* 0: the client's request timeout */
     v6n_data_cb on_data;
     void *payload;
-    const char *step;     /* what this request does, for messages: "inspect container x" */
-    long stall_timeout_s; /* streams: give up when nothing arrives for this long (0: never) */
+    const char *step;          /* what this request does, for messages: "inspect container x" */
+    long stall_timeout_s;      /* streams: give up when nothing arrives for this long (0: never) */
+    const char *registry_auth; /* X-Registry-Auth value, or NULL */
 } v6n_request;
 
 /* Send a request (negotiating the API version first when needed). Returns
@@ -404,6 +405,29 @@ void v6n_jgen_array(v6n_jgen *j, bool open);
 /* Finish: *out gets the text (free with free()); `what` names it in errors.
  * Frees the generator in every case. */
 int v6n_jgen_close(v6n_jgen *j, char **out, const char *what);
+
+/* ---- registry credentials (registry_auth.c) --------------------------------- */
+
+/* The registry an image is pulled from, as docker-py names it: "docker.io" or
+ * "host[:port]". NULL on OOM. */
+char *v6n_registry_of(const char *image);
+/* base64 with the URL-safe alphabet, padding kept (Python's
+ * urlsafe_b64encode). NULL on OOM. */
+char *v6n_base64url(const unsigned char *data, size_t len);
+/* Decode standard or URL-safe base64 (padding optional). NULL when `s` is not
+ * base64 (or on OOM); *len gets the length; the result is also NUL-terminated. */
+char *v6n_base64_decode(const char *s, size_t *len);
+/* The X-Registry-Auth value docker-py would send to pull `image`, from the
+ * user's Docker config file or credential helper (see registry_auth.c).
+ * *header is NULL when there are no credentials; else free it with
+ * v6n_registry_auth_free. *source (may be NULL) names where they came from (a
+ * file or a docker-credential-* program; free()). A config file or helper that
+ * cannot be used is a V6N_EVENT_WARNING, not an error: only OOM or a cancel
+ * from `cb` fail. */
+int v6n_registry_auth(char **header, char **source, const char *image, v6n_event_cb cb,
+                      void *payload);
+/* Wipe and free a header from v6n_registry_auth. */
+void v6n_registry_auth_free(char *header);
 
 /* ---- JSON (spec_json.c) ---------------------------------------------------- */
 

@@ -36,11 +36,18 @@ Repositories (tag "1" only; any other repository or tag is 404 MANIFEST_UNKNOWN)
       The manifest answers 401 UNAUTHORIZED: the engine answers the create
       request itself with 500 {"message":"...unauthorized..."} (before any stream).
 
+With V6N_REGISTRY_AUTH=USER:PASSWORD in its environment the whole registry
+(/v2/ included) wants HTTP Basic auth with exactly those credentials and
+answers 401 with a Basic challenge otherwise, as a private registry behind
+`docker login` does. The engine then sends what the client put in
+X-Registry-Auth.
+
 Every blob and manifest supports GET and HEAD with Docker-Content-Digest and
 Content-Length. GET /v6node-test/requests (not a registry route) returns a JSON
 count of requests per path, for tests that want to know what was fetched.
 """
 
+import base64
 import gzip
 import hashlib
 import io
@@ -140,6 +147,7 @@ class Registry:
 
 REG = Registry()
 VERBOSE = os.environ.get("V6N_REGISTRY_VERBOSE") == "1"
+AUTH = os.environ.get("V6N_REGISTRY_AUTH")
 
 
 def error_body(code, message):
@@ -170,6 +178,12 @@ class Handler(BaseHTTPRequestHandler):
         REG.count(path)
         if path == "/v6node-test/requests":
             return self.send(200, json.dumps(REG.counts, sort_keys=True).encode())
+        if AUTH is not None and path.startswith("/v2"):
+            want = "Basic " + base64.b64encode(AUTH.encode()).decode()
+            if self.headers.get("Authorization") != want:
+                REG.count("denied " + path)
+                return self.send(401, error_body("UNAUTHORIZED", "authentication required"),
+                                 headers={"WWW-Authenticate": 'Basic realm="v6node-fake-registry"'})
         if path in ("/v2", "/v2/"):
             return self.send(200, b"{}")
         if not path.startswith("/v2/"):

@@ -194,6 +194,7 @@ Test(engine, an_unreachable_engine_names_the_socket)
 typedef struct event_log {
     int starts, progress, done, warnings, volumes_created;
     char last_warning[1024];
+    char start_message[512];
 } event_log;
 
 static int record_event(const v6n_event *e, void *payload)
@@ -202,6 +203,7 @@ static int record_event(const v6n_event *e, void *payload)
     switch (e->kind) {
     case V6N_EVENT_PULL_START:
         l->starts++;
+        snprintf(l->start_message, sizeof(l->start_message), "%s", e->message);
         break;
     case V6N_EVENT_PULL_PROGRESS:
         l->progress++;
@@ -322,6 +324,61 @@ Test(engine, a_good_pull_reports_progress)
     cr_expect_eq(v6n_image_pull(fx.client, image, NULL, NULL), V6N_ENOTFOUND, "%s",
                  v6n_error_last()->message);
     cr_expect_eq(v6n_error_last()->http_status, 404);
+}
+
+/* A private registry (HTTP Basic auth): the pull carries the credentials of
+ * the user's Docker config file in X-Registry-Auth, as docker-py's does, and
+ * fails without them. The password holds a ':' (only the first one splits). */
+Test(engine, a_private_registry_pull_uses_the_docker_config_credentials)
+{
+    setenv("V6N_REGISTRY_AUTH", "v6ntest-user:pa:ss word", 1);
+    int port = start_registry();
+    unsetenv("V6N_REGISTRY_AUTH");
+    char image[256], registry[64], path[1024], json[512];
+    snprintf(registry, sizeof(registry), "127.0.0.1:%d", port);
+    snprintf(image, sizeof(image), "%s/v6node-test/good:1", registry);
+    snprintf(fx.extra_images[0], sizeof(fx.extra_images[0]), "%s", image);
+    snprintf(path, sizeof(path), "%s/dockercfg/config.json", fx.dir);
+    setenv("DOCKER_CONFIG", "/nonexistent-v6ntest", 1); /* falls back to ~/.docker */
+
+    /* no credentials: the registry refuses, and the error says so */
+    event_log log = {0};
+    cr_expect_neq(v6n_image_pull(fx.client, image, record_event, &log), V6N_OK);
+    cr_expect(strstr(v6n_error_last()->message, "no credentials for 127.0.0.1:"), "%s",
+              v6n_error_last()->message);
+    cr_expect_str_eq(log.start_message, "pulling");
+
+    /* a wrong password in ~/.docker/config.json: refused as well */
+    char home_cfg[1024];
+    snprintf(home_cfg, sizeof(home_cfg), "%s/home/.docker/config.json", fx.dir);
+    /* base64("v6ntest-user:wrong") */
+    snprintf(json, sizeof(json), "{\"auths\": {\"%s\": {\"auth\": \"djZudGVzdC11c2VyOndyb25n\"}}}",
+             registry);
+    cr_assert_eq(write_text(home_cfg, json), 0);
+    cr_expect_neq(v6n_image_pull(fx.client, image, NULL, NULL), V6N_OK);
+    cr_expect(strstr(v6n_error_last()->message, "refused the credentials") &&
+                  strstr(v6n_error_last()->message, home_cfg),
+              "%s", v6n_error_last()->message);
+
+    /* the right one, under $DOCKER_CONFIG, with the legacy "http://host/v1/" key */
+    /* base64("v6ntest-user:pa:ss word") */
+    snprintf(json, sizeof(json),
+             "{\"auths\": {\"http://%s/v1/\": {\"auth\": \"djZudGVzdC11c2VyOnBhOnNzIHdvcmQ=\"}}}",
+             registry);
+    cr_assert_eq(write_text(path, json), 0);
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/dockercfg", fx.dir);
+    setenv("DOCKER_CONFIG", dir, 1);
+    memset(&log, 0, sizeof(log));
+    cr_expect_eq(v6n_image_pull(fx.client, image, record_event, &log), V6N_OK, "%s",
+                 v6n_error_last()->message);
+    cr_expect(strstr(log.start_message, registry) && strstr(log.start_message, path), "%s",
+              log.start_message);
+    cr_expect_eq(log.done, 1);
+    int present = 0;
+    cr_expect_eq(v6n_image_exists(&present, fx.client, image), V6N_OK);
+    cr_expect_eq(present, 1);
+    unsetenv("DOCKER_CONFIG");
 }
 
 Test(engine, a_start_failure_leaves_nothing_behind)
