@@ -45,10 +45,10 @@
 
 extern char **environ;
 
-#define INDEX_NAME     "docker.io"
-#define INDEX_URL      "https://index.docker.io/v1/"
-#define TOKEN_USERNAME "<token>"
-#define HELPER_PREFIX  "docker-credential-"
+#define INDEX_NAME        "docker.io"
+#define INDEX_URL         "https://index.docker.io/v1/"
+#define TOKEN_USERNAME    "<token>"
+#define HELPER_PREFIX     "docker-credential-"
 #define HELPER_TIMEOUT_MS 30000
 #define HELPER_OUTPUT_MAX (64 * 1024)
 
@@ -227,6 +227,24 @@ static int encode(lookup *l, const char *const *kv, size_t n, const char *source
     return (l->header && l->source) ? V6N_OK : v6n_err_nomem();
 }
 
+/* The executable `name` in $PATH (as shutil.which, which docker-py uses), or
+ * NULL. */
+static char *which(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path;; p += strcspn(p, ":") + 1) {
+        size_t n = strcspn(p, ":");
+        char *candidate = n ? v6n_asprintf("%.*s/%s", (int)n, p, name) : v6n_asprintf("./%s", name);
+        if (candidate && access(candidate, X_OK) == 0 && !v6n_path_is_dir(candidate))
+            return candidate;
+        free(candidate);
+        if (p[n] == '\0')
+            return NULL;
+    }
+}
+
 /* Run `docker-credential-<store> get` with `server` on stdin. On success *out
  * holds its output; *found is false when it has no credentials for `server`
  * (or could not run, after a warning). */
@@ -240,6 +258,10 @@ static int run_helper(lookup *l, const char *store, const char *server, v6n_buf 
     size_t slen = strlen(server);
     if (slen >= 4096)
         return warn(l, "%s: the server name is too long to ask for", program);
+    char *exe = which(program);
+    if (!exe)
+        return warn(l, "%s is not installed or not in PATH: pulling without credentials for %s",
+                    program, l->registry);
     int in[2] = {-1, -1}, outp[2] = {-1, -1};
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(outp, O_CLOEXEC) != 0) {
         int e = errno;
@@ -247,6 +269,7 @@ static int run_helper(lookup *l, const char *store, const char *server, v6n_buf 
             if (in[i] >= 0)
                 close(in[i]);
         }
+        free(exe);
         return warn(l, "%s: cannot make a pipe: %s", program, strerror(e));
     }
     /* The server name fits the pipe's buffer: written now, it can neither block
@@ -260,15 +283,13 @@ static int run_helper(lookup *l, const char *store, const char *server, v6n_buf 
     posix_spawn_file_actions_adddup2(&fa, outp[1], STDERR_FILENO);
     char *argv[] = {program, "get", NULL};
     pid_t pid = -1;
-    int e = (w == (ssize_t)slen) ? posix_spawnp(&pid, program, &fa, NULL, argv, environ) : EIO;
+    int e = (w == (ssize_t)slen) ? posix_spawn(&pid, exe, &fa, NULL, argv, environ) : EIO;
     posix_spawn_file_actions_destroy(&fa);
+    free(exe);
     close(in[0]);
     close(outp[1]);
     if (e) {
         close(outp[0]);
-        if (e == ENOENT)
-            return warn(l, "%s is not installed or not in PATH: pulling without credentials "
-                           "for %s", program, l->registry);
         return warn(l, "cannot run %s: %s", program, strerror(e));
     }
     struct timespec t0;
@@ -310,8 +331,8 @@ static int run_helper(lookup *l, const char *store, const char *server, v6n_buf 
     if (rc)
         return rc;
     if (timed_out)
-        return warn(l, "%s did not answer within %d s: pulling without credentials for %s",
-                    program, HELPER_TIMEOUT_MS / 1000, l->registry);
+        return warn(l, "%s did not answer within %d s: pulling without credentials for %s", program,
+                    HELPER_TIMEOUT_MS / 1000, l->registry);
     if (too_long)
         return warn(l, "%s answered more than %d bytes: ignored", program, HELPER_OUTPUT_MAX);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -399,8 +420,7 @@ static int from_auths(lookup *l, yajl_val auths, const char *file)
     if (!entry)
         return V6N_OK;
     if (!YAJL_IS_OBJECT(entry))
-        return warn(l, "%s: auths.\"%s\" is not an object: pulling without credentials", file,
-                    key);
+        return warn(l, "%s: auths.\"%s\" is not an object: pulling without credentials", file, key);
     const char *token = v6n_json_string(entry, "identitytoken");
     if (token) {
         const char *kv[] = {"IdentityToken", token};
@@ -414,13 +434,14 @@ static int from_auths(lookup *l, yajl_val auths, const char *file)
     char *colon = plain ? memchr(plain, ':', len) : NULL;
     int rc;
     if (!colon || strlen(plain) != len) {
-        rc = warn(l, "%s: auths.\"%s\".auth is not base64 of \"user:password\": pulling without "
-                     "credentials",
+        rc = warn(l,
+                  "%s: auths.\"%s\".auth is not base64 of \"user:password\": pulling without "
+                  "credentials",
                   file, key);
     } else {
         *colon = '\0';
-        const char *kv[] = {"username", plain,   "password", colon + 1,
-                            "email",    v6n_json_string(entry, "email"),
+        const char *kv[] = {"username",      plain,   "password",
+                            colon + 1,       "email", v6n_json_string(entry, "email"),
                             "serveraddress", key};
         rc = encode(l, kv, 8, file);
     }

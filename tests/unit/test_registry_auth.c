@@ -26,7 +26,8 @@ static void setup(void)
     setenv("HOME", home, 1);
     unsetenv("DOCKER_CONFIG");
     char path[2048];
-    snprintf(path, sizeof(path), "%s/bin:%s", tmp, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    snprintf(path, sizeof(path), "%s/bin:%s", tmp,
+             getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
     setenv("PATH", path, 1);
 }
 
@@ -143,10 +144,10 @@ Test(registry_auth, the_registry_of_an_image_as_docker_py_names_it)
 
 Test(registry_auth, base64url_matches_python)
 {
-    static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar",
-                                        "\xfb\xff\xfe"};
-    static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-                                        "Zm9vYmFy", "-__-"};
+    static const char *const plain[] = {"",     "f",     "fo",     "foo",
+                                        "foob", "fooba", "foobar", "\xfb\xff\xfe"};
+    static const char *const coded[] = {"",         "Zg==",     "Zm8=",     "Zm9v",
+                                        "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy", "-__-"};
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
         char *c = v6n_base64url((const unsigned char *)plain[i], strlen(plain[i]));
         cr_expect_str_eq(c, coded[i]);
@@ -224,8 +225,9 @@ Test(registry_auth, legacy_url_keys_and_docker_hub)
 
 Test(registry_auth, identity_tokens_and_entries_without_auth)
 {
-    docker_config("{\"auths\": {\"a.example\": {\"auth\": \"Ym9iOnB3\", \"identitytoken\": \"tok\"},"
-                  " \"b.example\": {}}}");
+    docker_config(
+        "{\"auths\": {\"a.example\": {\"auth\": \"Ym9iOnB3\", \"identitytoken\": \"tok\"},"
+        " \"b.example\": {}}}");
     warnings w = {0};
     yajl_val v = header_for("a.example/x:1", NULL, &w);
     cr_assert(v);
