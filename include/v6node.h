@@ -530,8 +530,10 @@ typedef struct v6n_stop_options {
                          the engine's default (10 s) */
     int force;        /* kill at once (SIGKILL) instead of stopping */
     int keep_volumes; /* do not remove the node's four volumes */
-    /* the volume names, when the node was started with other names than the
-     * default vantage6-NAME-SCOPE-vol etc. (as v6n_start_options) */
+    /* the volumes to remove; NULL (or ""): the volume the container has
+     * mounted in that place (/mnt/data, /mnt/vpn, /mnt/ssh, /mnt/squid),
+     * whatever names it was started with, else the default
+     * vantage6-NAME-SCOPE-vol etc. */
     const char *data_volume;
     const char *vpn_volume;
     const char *ssh_volume;

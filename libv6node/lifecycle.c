@@ -70,8 +70,31 @@ static int remove_volume(v6n_client *c, const char *name, v6n_event_cb cb, void 
     return rc;
 }
 
+/* The name of the volume the container `v` (an inspect answer) has mounted at
+ * `target`, copied into `out`; false when there is none. */
+static bool mounted_volume(yajl_val v, const char *target, char *out, size_t size)
+{
+    const char *mounts_path[] = {"Mounts", NULL};
+    yajl_val mounts = v6n_json_get(v, mounts_path);
+    for (size_t i = 0; YAJL_IS_ARRAY(mounts) && i < YAJL_GET_ARRAY(mounts)->len; i++) {
+        yajl_val m = YAJL_GET_ARRAY(mounts)->values[i];
+        const char *type = v6n_json_string(m, "Type"), *dest = v6n_json_string(m, "Destination");
+        const char *vol = v6n_json_string(m, "Name");
+        if (type && dest && vol && strcmp(type, "volume") == 0 && strcmp(dest, target) == 0 &&
+            strlen(vol) < size) {
+            snprintf(out, size, "%s", vol);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Stop the container; then remove the volumes: each one the caller named, else
+ * the one the container has mounted in its place (whatever names it was
+ * started with), else the default name in `defaults`. */
 static int stop_container(v6n_client *c, const char *name, const char *container,
-                          const v6n_stop_options *o, const char *const volumes[V6N_VOLUME_COUNT])
+                          const v6n_stop_options *o, const char *const overrides[V6N_VOLUME_COUNT],
+                          const char *const defaults[V6N_VOLUME_COUNT])
 {
     yajl_val v;
     int rc = v6n_container_inspect(&v, c, container);
@@ -93,6 +116,18 @@ static int stop_container(v6n_client *c, const char *name, const char *container
         yajl_tree_free(v);
         free(id);
         return rc;
+    }
+    static const char *const targets[V6N_VOLUME_COUNT] = {"/mnt/data", "/mnt/vpn", "/mnt/ssh",
+                                                          "/mnt/squid"};
+    char mounted[V6N_VOLUME_COUNT][256];
+    const char *volumes[V6N_VOLUME_COUNT];
+    for (int i = 0; i < V6N_VOLUME_COUNT; i++) {
+        if (!v6n_str_empty(overrides[i]))
+            volumes[i] = overrides[i];
+        else if (mounted_volume(v, targets[i], mounted[i], sizeof(mounted[i])))
+            volumes[i] = mounted[i];
+        else
+            volumes[i] = defaults[i];
     }
     yajl_tree_free(v);
     if (!id)
@@ -153,20 +188,15 @@ int v6n_node_stop(v6n_client *client, const char *name, v6n_scope scope,
     char *defaults_names[V6N_VOLUME_COUNT] = {NULL};
     const char *overrides[V6N_VOLUME_COUNT] = {o->data_volume, o->vpn_volume, o->ssh_volume,
                                                o->squid_volume};
-    const char *volumes[V6N_VOLUME_COUNT];
     rc = container ? V6N_OK : v6n_err_nomem();
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++) {
-        if (!v6n_str_empty(overrides[i])) {
-            volumes[i] = overrides[i];
-            continue;
-        }
         defaults_names[i] = v6n_asprintf("%s-%s", container, VOLUME_SUFFIXES[i]);
-        volumes[i] = defaults_names[i];
         if (!defaults_names[i])
             rc = v6n_err_nomem();
     }
     if (!rc)
-        rc = stop_container(client, name, container, o, volumes);
+        rc = stop_container(client, name, container, o, overrides,
+                            (const char *const *)defaults_names);
     for (int i = 0; i < V6N_VOLUME_COUNT; i++)
         free(defaults_names[i]);
     free(container);

@@ -125,6 +125,35 @@ Test(lifecycle, stop_uses_overridden_volume_names)
     cr_expect_eq(nodefx_volumes_present(), 0);
 }
 
+/* A node started with other volume names (DATA_VOLUME_NAME and friends) is
+ * stopped without them, as `stop --all` does: the volumes it has mounted are
+ * the ones removed, and a bystander with the default name is left alone. */
+Test(lifecycle, stop_removes_the_volumes_the_node_mounted)
+{
+    nodefx_typical_config();
+    snprintf(fx.extra_volumes[0], sizeof(fx.extra_volumes[0]), "%s-custom-data", fx.node);
+    snprintf(fx.extra_volumes[1], sizeof(fx.extra_volumes[1]), "%s-custom-vpn", fx.node);
+    fx.opts.data_volume = fx.extra_volumes[0];
+    fx.opts.vpn_volume = fx.extra_volumes[1];
+    nodefx_start_ok();
+    char bystander[160];
+    snprintf(bystander, sizeof(bystander), "%s-vol", fx.container); /* the default data name */
+    snprintf(fx.extra_volumes[2], sizeof(fx.extra_volumes[2]), "%s", bystander);
+    run_result r = docker_cli("volume", "create", bystander, NULL);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    run_result_free(&r);
+    seen s = {0};
+    v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
+    so.timeout_s = 2;
+    so.on_event = record;
+    so.payload = &s;
+    cr_assert_eq(stop(&so), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect(!nodefx_volume_exists(fx.extra_volumes[0]), "the mounted data volume is left");
+    cr_expect(!nodefx_volume_exists(fx.extra_volumes[1]), "the mounted vpn volume is left");
+    cr_expect(nodefx_volume_exists(bystander), "a volume the node never mounted was removed");
+    cr_expect_eq(s.volumes_removed, 4);
+}
+
 Test(lifecycle, stop_rejects_bad_names)
 {
     cr_expect_eq(v6n_node_stop(fx.client, "../x", V6N_SCOPE_USER, NULL), V6N_EINVAL);

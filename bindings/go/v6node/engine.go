@@ -247,8 +247,8 @@ type StopOptions struct {
 	Force bool
 	// KeepVolumes keeps the node's four volumes.
 	KeepVolumes bool
-	// The volume names, when the node was started with others than the
-	// default (as Options).
+	// The volumes to remove; empty: the ones the node's container has
+	// mounted, whatever names it was started with (else the defaults).
 	DataVolume, VPNVolume, SSHVolume, SquidVolume string
 }
 

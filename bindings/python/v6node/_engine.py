@@ -532,8 +532,9 @@ class Engine:
                 engine's, 10 s).
             force: kill at once.
             keep_volumes: keep the node's volumes.
-            data_volume, vpn_volume, ssh_volume, squid_volume: the volume names
-                when the node was started with other names than the default.
+            data_volume, vpn_volume, ssh_volume, squid_volume: the volumes to
+                remove; by default the ones the node's container has mounted,
+                whatever names it was started with.
 
         Raises:
             NotFound: the node is not running.
