@@ -321,8 +321,17 @@ v6ng_result *v6ng_engine_open(const char *engine_json)
         return err;
     v6n_client *client = NULL;
     int rc;
+    const char *context_path[] = {"context", NULL};
+    yajl_val context = t ? yajl_tree_get(t, context_path, yajl_t_any) : NULL;
     if (!t) {
         rc = v6n_client_from_env(&client);
+    } else if (context) {
+        /* a Docker context brings everything: no other option goes with it */
+        if (!YAJL_IS_STRING(context) || t->u.object.len != 1) {
+            yajl_tree_free(t);
+            return invalid("context", "'context' is a name and takes no other engine option");
+        }
+        rc = v6n_client_from_context(&client, YAJL_GET_STRING(context));
     } else {
         v6n_engine_options o = V6N_ENGINE_OPTIONS_INIT;
         for (size_t i = 0; i < t->u.object.len; i++) {

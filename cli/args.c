@@ -29,6 +29,7 @@ enum {
     OPT_ALL,
     OPT_JSON,
     OPT_HOST,
+    OPT_CONTEXT,
     OPT_KEEP_VOLUMES,
     OPT_TAIL,
     OPT_TIMESTAMPS,
@@ -61,6 +62,7 @@ static const struct option OPTIONS[] = {
     {"all", no_argument, NULL, OPT_ALL},
     {"json", no_argument, NULL, OPT_JSON},
     {"host", required_argument, NULL, OPT_HOST},
+    {"context", required_argument, NULL, OPT_CONTEXT},
     {"keep-volumes", no_argument, NULL, OPT_KEEP_VOLUMES},
     {"tail", required_argument, NULL, OPT_TAIL},
     {"follow", no_argument, NULL, 'F'},
@@ -112,6 +114,7 @@ static unsigned group_of(int opt)
     case OPT_TIMESTAMPS:
         return CLI_LOGS;
     case OPT_HOST:
+    case OPT_CONTEXT:
         return CLI_HOST | CLI_HOSTS;
     default:
         return 0;
@@ -216,8 +219,12 @@ static int take(cli_args *a, int c, const char *arg, const char *command, const 
         a->json = true;
         break;
     case OPT_HOST:
+    case OPT_CONTEXT:
         if (a->nhosts == ((groups & CLI_HOSTS) ? CLI_MAX_HOSTS : 1))
-            return cli_usage_error(command, "too many --host options");
+            return cli_usage_error(command, (groups & CLI_HOSTS)
+                                                ? "too many --host/--context options"
+                                                : "one engine only: a single --host or --context");
+        a->host_is_context[a->nhosts] = c == OPT_CONTEXT;
         a->hosts[a->nhosts++] = arg;
         break;
     case OPT_KEEP_VOLUMES:

@@ -33,9 +33,10 @@ typedef struct cli_args {
     v6n_start_options opts; /* the scope lives here too */
     v6n_path_map maps[CLI_MAX_PATH_MAPS];
     bool pretty, attach, force, all, json, keep_volumes, follow, timestamps;
-    int timeout_s; /* -1: the engine's default */
-    long tail;     /* -1: all */
-    const char *hosts[CLI_MAX_HOSTS];
+    int timeout_s;                    /* -1: the engine's default */
+    long tail;                        /* -1: all */
+    const char *hosts[CLI_MAX_HOSTS]; /* each --host URL or --context NAME, in order */
+    bool host_is_context[CLI_MAX_HOSTS];
     size_t nhosts;
 } cli_args;
 
@@ -50,8 +51,8 @@ typedef struct cli_args {
 #define CLI_FORCE         0x080u /* -f/--force */
 #define CLI_STOP          0x100u /* -t/--timeout, --keep-volumes */
 #define CLI_LOGS          0x200u /* --tail, -F/--follow, --timestamps */
-#define CLI_HOST          0x400u /* one --host */
-#define CLI_HOSTS         0x800u /* several --host */
+#define CLI_HOST          0x400u /* one --host or --context */
+#define CLI_HOSTS         0x800u /* several --host/--context */
 
 /* Parse the command line of `command` into `a` (which it initialises, reading
  * the volume and key variables from the environment as `v6 node start` does).
@@ -83,7 +84,9 @@ int cmd_start(int argc, char **argv);
 
 /* A client for engine `host` (NULL: DOCKER_HOST), with TLS as DOCKER_TLS_VERIFY
  * and DOCKER_CERT_PATH say, as the docker CLI reads them. */
-int cli_client(v6n_client **out, const char *host);
+/* A client for engine `i` of the command line (--host URL or --context NAME;
+ * with none given, the environment's). */
+int cli_client(v6n_client **out, const cli_args *a, size_t i);
 int v6n_err_nomem_cli(void);
 
 /* Print "v6node: <what>: <message from v6n_error_last()>" to stderr and return 1. */

@@ -12,7 +12,8 @@ static const char STATUS_HELP[] =
     "    v6node status - is a node running, and does it still match its config?\n"
     "\n"
     "SYNOPSIS\n"
-    "    v6node status [-n NAME | -c PATH] [--system | --user] [--json] [--host URL]...\n"
+    "    v6node status [-n NAME | -c PATH] [--system | --user] [--json]\n"
+    "                  [--host URL | --context NAME]...\n"
     "                  [the start options the node was started with]\n"
     "\n"
     "DESCRIPTION\n"
@@ -29,6 +30,8 @@ static const char STATUS_HELP[] =
     "    -n, --name NAME, -c, --config PATH, --system, --user   the node\n"
     "        --host URL      the engine (default DOCKER_HOST); repeat it to see the node on\n"
     "                        several engines, each labelled with its engine\n"
+    "        --context NAME  the engine of a Docker context, with its own TLS files;\n"
+    "                        repeatable, and may be mixed with --host\n"
     "        --json          one JSON object: name, scope, config, state, status,\n"
     "                        container, id, image, started_at, finished_at, exit_code,\n"
     "                        drift (a list of sentences)\n"
@@ -43,7 +46,7 @@ static const char LIST_HELP[] =
     "    v6node list - every node: configs here and node containers on the engine\n"
     "\n"
     "SYNOPSIS\n"
-    "    v6node list [--json] [--host URL]...\n"
+    "    v6node list [--json] [--host URL | --context NAME]...\n"
     "\n"
     "DESCRIPTION\n"
     "    Lists each node config in the user and system folders with the state of its\n"
@@ -58,6 +61,9 @@ static const char LIST_HELP[] =
     "                        TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH); repeat it for\n"
     "                        several engines: each node is then labelled with its engine\n"
     "                        (an ENGINE column; \"engine\" in --json). Default: DOCKER_HOST.\n"
+    "        --context NAME  list the nodes of a Docker context's engine, which brings its\n"
+    "                        own TLS files (engines with different certificates side by\n"
+    "                        side); repeatable, and may be mixed with --host\n"
     "\n"
     "EXIT STATUS\n"
     "    0 listed; 1 error; 2 bad command line; 5 no engine.\n";
@@ -205,8 +211,7 @@ int cmd_status(int argc, char **argv)
         v6n_client *client = NULL;
         v6n_node_status *st = NULL;
         char *json = NULL;
-        if (cli_client(&client, a.nhosts ? a.hosts[e] : NULL) ||
-            v6n_node_status_get(&st, client, spec) ||
+        if (cli_client(&client, &a, e) || v6n_node_status_get(&st, client, spec) ||
             (a.json && v6n_node_status_json(&json, st, spec))) {
             status = cli_fail_status();
             v6n_client_free(client);
@@ -279,7 +284,7 @@ int cmd_list(int argc, char **argv)
         v6n_client *client = NULL;
         v6n_node_list *list = NULL;
         char *json = NULL;
-        if (cli_client(&client, s.nhosts ? s.hosts[e] : NULL) || v6n_node_list_get(&list, client) ||
+        if (cli_client(&client, &s, e) || v6n_node_list_get(&list, client) ||
             (s.json && v6n_node_list_json(&json, list))) {
             status = cli_fail_status();
             v6n_node_list_free(list);

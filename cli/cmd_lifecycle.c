@@ -162,7 +162,7 @@ int cmd_stop(int argc, char **argv)
     if (status >= 0)
         return status;
     v6n_client *client = NULL;
-    if (cli_client(&client, s.hosts[0]))
+    if (cli_client(&client, &s, 0))
         return cli_fail_status();
     cli_progress p = {0};
     v6n_stop_options so;
@@ -243,7 +243,7 @@ int cmd_restart(int argc, char **argv)
     so.on_event = cli_print_event;
     so.payload = &p;
     v6n_client *client = NULL;
-    if (cli_client(&client, a.hosts[0])) {
+    if (cli_client(&client, &a, 0)) {
         cli_args_free(&a);
         return cli_fail_status();
     }
@@ -291,7 +291,7 @@ int cmd_remove(int argc, char **argv)
     v6n_node_spec *spec = NULL;
     v6n_client *client = NULL;
     if (cli_load_config(&s, &config) || v6n_node_spec_build(&spec, config, &s.opts) ||
-        cli_client(&client, s.hosts[0])) {
+        cli_client(&client, &s, 0)) {
         status = cli_fail_status();
         goto cleanup;
     }
@@ -348,7 +348,7 @@ int cmd_clean(int argc, char **argv)
     v6n_client *client = NULL;
     size_t removed = 0;
     cli_progress p = {0};
-    if (cli_client(&client, s.hosts[0]) ||
+    if (cli_client(&client, &s, 0) ||
         v6n_volumes_clean(&removed, client, name, s.opts.scope, cli_print_event, &p)) {
         status = cli_fail_status();
     } else {

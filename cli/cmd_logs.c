@@ -112,7 +112,7 @@ static int logs_command(int argc, char **argv, const char *command, const char *
     char *name = cli_node_name(&s);
     char *container = NULL;
     v6n_client *client = NULL;
-    if (v6n_container_name(&container, name, s.opts.scope) || cli_client(&client, s.hosts[0])) {
+    if (v6n_container_name(&container, name, s.opts.scope) || cli_client(&client, &s, 0)) {
         free(name);
         v6n_free(container);
         return cli_fail(NULL);

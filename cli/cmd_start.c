@@ -79,7 +79,7 @@ int cmd_start(int argc, char **argv)
         status = cli_fail(NULL);
         goto cleanup;
     }
-    if (cli_client(&client, a.hosts[0])) {
+    if (cli_client(&client, &a, 0)) {
         status = cli_fail(NULL);
         goto cleanup;
     }

@@ -22,8 +22,11 @@ int cli_fail(const char *what)
     return EXIT_FAILURE_;
 }
 
-int cli_client(v6n_client **out, const char *host)
+int cli_client(v6n_client **out, const cli_args *a, size_t i)
 {
+    const char *host = i < a->nhosts ? a->hosts[i] : NULL;
+    if (host && a->host_is_context[i]) /* the context's own address and TLS files */
+        return v6n_client_from_context(out, host);
     /* the environment's TLS settings apply to the host given: the same rules
      * as DOCKER_HOST, so the library's reading of them is the one used */
     if (host && setenv("DOCKER_HOST", host, 1) != 0)

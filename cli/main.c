@@ -26,6 +26,12 @@ static const char MAIN_HELP[] =
     "\n"
     "Run 'v6node COMMAND --help' for the options of a command.\n"
     "\n"
+    "The engine (every command that uses one; status and list take several):\n"
+    "  --host URL      unix:///path or tcp://host:port (default DOCKER_HOST); TLS from\n"
+    "                  DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI\n"
+    "  --context NAME  the engine of a Docker context (`docker context ls`), with its\n"
+    "                  own TLS files\n"
+    "\n"
     "Options:\n"
     "  -h, --help      show this help\n"
     "  -V, --version   print the version\n";

@@ -433,6 +433,20 @@ V6N_EXTERN(int) v6n_client_new(v6n_client **out, const v6n_engine_options *opts)
  */
 V6N_EXTERN(int) v6n_client_from_env(v6n_client **out);
 
+/*
+ * A client for the engine of Docker context `name`, as `docker context
+ * create` stored it under $DOCKER_CONFIG (default ~/.docker): its
+ * contexts/meta/<id>/meta.json gives the endpoint's Host and SkipTLSVerify,
+ * and contexts/tls/<id>/docker holds its ca.pem, cert.pem, key.pem (TLS is
+ * used when that folder exists). Each context brings its own TLS material, so
+ * engines with different certificates can be used side by side. "default" is
+ * the environment (v6n_client_from_env). DOCKER_API_VERSION still applies.
+ * docker-py, and so `v6 node start`, never reads contexts by itself.
+ * Errors: V6N_ENOTFOUND (no such context), V6N_EINVAL (a context without a
+ * host, or with TLS files missing), V6N_ENOMEM. Free with v6n_client_free().
+ */
+V6N_EXTERN(int) v6n_client_from_context(v6n_client **out, const char *name);
+
 V6N_EXTERN(void) v6n_client_free(v6n_client *client);
 
 /* Ask the engine for /_ping and negotiate the API version.

@@ -307,6 +307,83 @@ Test(tls, two_engines_from_one_v6node)
     run_result_free(&r);
 }
 
+/* A Docker context in the CLI's store under the test HOME (~/.docker/contexts),
+ * with copies of the test certificates when `tls`. */
+static void write_context(const char *name, const char *host, bool tls)
+{
+    char path[1400], json[512];
+    snprintf(path, sizeof(path), "%s/home/.docker/contexts/meta/%s-id/meta.json", fx.dir, name);
+    snprintf(json, sizeof(json),
+             "{\"Name\":\"%s\",\"Metadata\":{},\"Endpoints\":{\"docker\":"
+             "{\"Host\":\"%s\",\"SkipTLSVerify\":false}}}",
+             name, host);
+    cr_assert_eq(write_text(path, json), 0);
+    static const char *const files[] = {"ca.pem", "cert.pem", "key.pem"};
+    for (size_t i = 0; tls && i < 3; i++) {
+        char from[400];
+        snprintf(from, sizeof(from), "%s/%s", env.certs, files[i]);
+        char *pem = read_text(from);
+        cr_assert(pem, "cannot read %s", from);
+        snprintf(path, sizeof(path), "%s/home/.docker/contexts/tls/%s-id/docker/%s", fx.dir, name,
+                 files[i]);
+        cr_assert_eq(write_text(path, pem), 0);
+        free(pem);
+    }
+}
+
+/* Two engines with different TLS settings in one command: a context brings
+ * its own address and certificates, so no TLS variable is needed, and the
+ * plain one is not spoken to with TLS. (Both lead to the same test engine:
+ * PLAIN_HOST relays to it without TLS.) */
+Test(tls, contexts_bring_their_own_tls_settings)
+{
+    nodefx_typical_config();
+    char config[2048];
+    nodefx_config_path(config, sizeof(config));
+    cr_assert_eq(open_tls(&tls_client, env.tls_host, env.certs, true), V6N_OK); /* for fini */
+    write_context("v6ntest-tls", env.tls_host, true);
+    write_context("v6ntest-plain", env.plain_host, false);
+
+    const char *start[] = {"start", "--context", "v6ntest-tls", "-c",    config,
+                           "-i",    STANDIN,     "--pull",      "never", NULL};
+    run_result r = v6node(start, false);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    cr_expect(strstr(r.err, env.tls_host), "start should say which engine: %s", r.err);
+    run_result_free(&r);
+
+    const char *status[] = {"status", "-c",        config,        "-i",        STANDIN,
+                            "--json", "--context", "v6ntest-tls", "--context", "v6ntest-plain",
+                            NULL};
+    r = v6node(status, false);
+    cr_expect_eq(r.exit_code, 0, "running on both: %s", r.err);
+    yajl_val v = yajl_tree_parse(r.out, NULL, 0);
+    cr_assert(v && YAJL_IS_ARRAY(v) && v->u.array.len == 2, "%s", r.out);
+    const char *engine_path[] = {"engine", NULL};
+    cr_expect_str_eq(yajl_tree_get(v->u.array.values[0], engine_path, yajl_t_string)->u.string,
+                     env.tls_host);
+    cr_expect_str_eq(yajl_tree_get(v->u.array.values[1], engine_path, yajl_t_string)->u.string,
+                     env.plain_host);
+    yajl_tree_free(v);
+    run_result_free(&r);
+
+    /* the same two with --host need one TLS setting for both, which fails one */
+    const char *hosts[] = {"list", "--host", env.tls_host, "--host", env.plain_host, NULL};
+    r = v6node(hosts, true);
+    cr_expect_neq(r.exit_code, 0, "TLS to the plain relay cannot work: %s", r.out);
+    run_result_free(&r);
+
+    const char *missing[] = {"list", "--context", "v6ntest-absent", NULL};
+    r = v6node(missing, false);
+    cr_expect_eq(r.exit_code, 3, "%s", r.err);
+    cr_expect(strstr(r.err, "no Docker context 'v6ntest-absent'"), "%s", r.err);
+    run_result_free(&r);
+
+    const char *stop[] = {"stop", "--context", "v6ntest-plain", "-n", fx.node, NULL};
+    r = v6node(stop, false);
+    cr_expect_eq(r.exit_code, 0, "%s", r.err);
+    run_result_free(&r);
+}
+
 /* ---- paths only the engine's host has ------------------------------------------- */
 
 Test(tls, paths_on_the_engines_host_are_not_checked_here)

@@ -85,6 +85,25 @@ def test_code_name_of_unavailable(tmp_path: Path) -> None:
     assert info.value.code_name == "V6N_EUNAVAILABLE"
 
 
+def test_engine_from_a_docker_context(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A context in the docker CLI's store (as `docker context create` writes it)
+    names the engine; here the real one, through its socket."""
+    meta = tmp_path / "contexts" / "meta" / "some-id" / "meta.json"
+    meta.parent.mkdir(parents=True)
+    meta.write_text('{"Name": "v6ntest-local", "Endpoints": {"docker": '
+                    '{"Host": "unix:///var/run/docker.sock", "SkipTLSVerify": false}}}')
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent-v6ntest.sock")  # not used
+    with v6node.Engine.from_context("v6ntest-local") as e:
+        assert e.host == "unix:///var/run/docker.sock"
+        assert e.ping().startswith("1.")
+    with pytest.raises(v6node.NotFound) as info:
+        v6node.Engine.from_context("v6ntest-absent")
+    assert "v6ntest-absent" in info.value.message
+    with v6node.Engine.from_context("default") as e:  # the environment
+        assert e.host == "unix:///nonexistent-v6ntest.sock"
+
+
 def test_bad_engine_options() -> None:
     with pytest.raises(v6node.InvalidArgument) as info:
         v6node.Engine("ftp://example")

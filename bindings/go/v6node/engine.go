@@ -96,6 +96,23 @@ func EngineFromEnv() (*Engine, error) {
 	return openEngine("")
 }
 
+// EngineFromContext returns a client of the engine of Docker context name
+// (`docker context ls`), from the docker CLI's store under DOCKER_CONFIG
+// (default ~/.docker): its host, and its own TLS files when it has some, so
+// engines with different certificates can be used side by side. "default" is
+// EngineFromEnv. Errors: ErrNotFound (no such context), ErrInvalid (no host,
+// or TLS files missing).
+func EngineFromContext(name string) (*Engine, error) {
+	if err := checkString("context", name); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(map[string]string{"context": name})
+	if err != nil {
+		return nil, newError(CodeInvalid, "v6node: cannot encode the context name: "+err.Error(), "")
+	}
+	return openEngine(string(b))
+}
+
 func openRaw(config string) (rawEngine, error) {
 	var raw rawEngine
 	err := protect(func() error {

@@ -474,6 +474,37 @@ func TestEngineErrors(t *testing.T) {
 	}
 }
 
+// A context in the docker CLI's store (as `docker context create` writes it)
+// names the engine: here the real one, through its socket.
+func TestEngineFromContext(t *testing.T) {
+	dir := t.TempDir()
+	meta := filepath.Join(dir, "contexts", "meta", "some-id", "meta.json")
+	if err := os.MkdirAll(filepath.Dir(meta), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"Name": "v6ntest-local", "Endpoints": {"docker": {"Host": "unix:///var/run/docker.sock"}}}`
+	if err := os.WriteFile(meta, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	e, err := v6node.EngineFromContext("v6ntest-local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.Host() != "unix:///var/run/docker.sock" {
+		t.Errorf("host %q", e.Host())
+	}
+	if _, err := e.Ping(); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+	_, err = v6node.EngineFromContext("v6ntest-absent")
+	var ve *v6node.Error
+	if !errors.Is(err, v6node.ErrNotFound) || !errors.As(err, &ve) || !strings.Contains(ve.Message, "v6ntest-absent") {
+		t.Errorf("a context that does not exist: %v", err)
+	}
+}
+
 func TestEngineCancelledStart(t *testing.T) {
 	n := newNode(t)
 	e := openEngine(t)

@@ -249,6 +249,22 @@ class Engine:
         engine._init("")
         return engine
 
+    @classmethod
+    def from_context(cls, name: str) -> "Engine":
+        """The engine of Docker context ``name`` (``docker context ls``), from
+        the docker CLI's store under ``DOCKER_CONFIG`` (default
+        ``~/.docker``): its host, and its own TLS files when it has some, so
+        engines with different certificates can be used side by side.
+        ``"default"`` is :meth:`from_env`.
+
+        Raises:
+            NotFound: there is no such context.
+            InvalidArgument: the context has no host, or TLS files are missing.
+        """
+        engine = cls.__new__(cls)
+        engine._init(json.dumps({"context": str(name)}))
+        return engine
+
     # ---- life of the handle ---------------------------------------------------
 
     def close(self) -> None:
