@@ -69,8 +69,8 @@ static int find_context(const char *meta_dir, const char *name, yajl_val *out, c
     }
     closedir(d);
     if (rc == V6N_ENOTFOUND)
-        rc = v6n_err(V6N_ENOTFOUND, "context", "no Docker context '%s' in %s (see docker context ls)",
-                     name, meta_dir);
+        rc = v6n_err(V6N_ENOTFOUND, "context",
+                     "no Docker context '%s' in %s (see docker context ls)", name, meta_dir);
     return rc;
 }
 

@@ -47,10 +47,12 @@ static const char *const ALL_TLS[] = {"ca.pem", "cert.pem", "key.pem", NULL};
 
 Test(context, found_by_name_among_others)
 {
-    context("aaaa", "{\"Name\":\"site-a\",\"Endpoints\":{\"docker\":{\"Host\":\"tcp://127.0.0.1\"}}}",
+    context("aaaa",
+            "{\"Name\":\"site-a\",\"Endpoints\":{\"docker\":{\"Host\":\"tcp://127.0.0.1\"}}}",
             NULL);
-    context("bbbb", "{\"Name\":\"site-b\",\"Metadata\":{},\"Endpoints\":{\"docker\":"
-                    "{\"Host\":\"tcp://127.0.0.1\",\"SkipTLSVerify\":false}}}",
+    context("bbbb",
+            "{\"Name\":\"site-b\",\"Metadata\":{},\"Endpoints\":{\"docker\":"
+            "{\"Host\":\"tcp://127.0.0.1\",\"SkipTLSVerify\":false}}}",
             ALL_TLS);
     context("cccc", "not json at all", NULL);
     v6n_client *c = NULL;
@@ -64,8 +66,9 @@ Test(context, found_by_name_among_others)
 
 Test(context, a_unix_socket_context)
 {
-    context("u", "{\"Name\":\"rootless\",\"Endpoints\":{\"docker\":{\"Host\":"
-                 "\"unix:///run/user/1000/docker.sock\"}}}",
+    context("u",
+            "{\"Name\":\"rootless\",\"Endpoints\":{\"docker\":{\"Host\":"
+            "\"unix:///run/user/1000/docker.sock\"}}}",
             NULL);
     v6n_client *c = NULL;
     cr_assert_eq(v6n_client_from_context(&c, "rootless"), V6N_OK, "%s", v6n_error_last()->message);
@@ -95,7 +98,8 @@ Test(context, errors_name_the_context)
               v6n_error_last()->message);
 
     static const char *const ca_only[] = {"ca.pem", NULL};
-    context("k", "{\"Name\":\"no-key\",\"Endpoints\":{\"docker\":{\"Host\":\"tcp://127.0.0.1:1\"}}}",
+    context("k",
+            "{\"Name\":\"no-key\",\"Endpoints\":{\"docker\":{\"Host\":\"tcp://127.0.0.1:1\"}}}",
             ca_only);
     cr_expect_eq(v6n_client_from_context(&c, "no-key"), V6N_EINVAL);
     cr_expect(strstr(v6n_error_last()->message, "'no-key'") &&
