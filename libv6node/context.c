@@ -24,10 +24,7 @@
 static char *docker_config_dir(void)
 {
     const char *dir = getenv("DOCKER_CONFIG");
-    if (dir && *dir)
-        return v6n_strdup(dir);
-    const char *home = getenv("HOME");
-    return v6n_asprintf("%s/.docker", home ? home : "");
+    return (dir && *dir) ? v6n_strdup(dir) : v6n_home_docker_dir();
 }
 
 /* The meta.json tree of context `name` and its folder id; V6N_ENOTFOUND when

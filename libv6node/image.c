@@ -124,7 +124,7 @@ static int on_pull_data(const char *data, size_t len, void *payload)
 
 /* When the registry refused the pull for want of (good) credentials, say which
  * credentials were sent, or that none were found. */
-static int explain_refusal(int rc, const char *image, const char *auth_source)
+static int explain_refusal(int rc, const char *registry, const char *auth_source)
 {
     if (v6n_error_last()->http_status == 0) /* not the engine's answer: no registry involved */
         return rc;
@@ -136,9 +136,6 @@ static int explain_refusal(int rc, const char *image, const char *auth_source)
         refused = strstr(msg, refusals[i]) != NULL;
     if (!refused)
         return rc;
-    char *registry = v6n_registry_of(image);
-    if (!registry)
-        return v6n_err_nomem();
     v6n_err_snapshot snap;
     v6n_err_save(&snap);
     if (auth_source)
@@ -151,7 +148,6 @@ static int explain_refusal(int rc, const char *image, const char *auth_source)
                           "`docker login %s` stores them where libv6node, like docker-py, "
                           "looks)",
                           snap.message, registry, registry);
-    free(registry);
     return rc;
 }
 
@@ -172,15 +168,15 @@ int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
     }
     pull_state st = {image, on_event, payload, V6N_BUF_INIT, "", 0};
     /* credentials as docker-py finds them (registry_auth.c) */
-    char *auth = NULL, *auth_source = NULL, *start_msg = NULL;
+    char *registry = NULL, *auth = NULL, *auth_source = NULL, *start_msg = NULL;
+    if (!rc && !(registry = v6n_registry_of(image)))
+        rc = v6n_err_nomem();
     if (!rc)
-        rc = v6n_registry_auth(&auth, &auth_source, image, on_event, payload);
+        rc = v6n_registry_auth(&auth, &auth_source, registry, on_event, payload);
     if (!rc) {
-        char *registry = auth ? v6n_registry_of(image) : NULL;
-        start_msg = auth ? v6n_asprintf("pulling with the credentials for %s from %s",
-                                        registry ? registry : "?", auth_source)
+        start_msg = auth ? v6n_asprintf("pulling with the credentials for %s from %s", registry,
+                                        auth_source)
                          : v6n_strdup("pulling");
-        free(registry);
         if (!start_msg)
             rc = v6n_err_nomem();
     }
@@ -207,13 +203,14 @@ int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event,
                               "%s: the engine reported an error while pulling: %s", step, st.error);
         v6n_http_response_free(&resp);
         if (rc && rc != V6N_ECANCELLED)
-            rc = explain_refusal(rc, image, auth_source);
+            rc = explain_refusal(rc, registry, auth_source);
     }
     if (!rc)
         v6n_emit(on_event, payload, V6N_EVENT_PULL_DONE, "pulled", "", image, 0, 0);
     v6n_buf_free(&st.line);
     v6n_registry_auth_free(auth);
     free(auth_source);
+    free(registry);
     free(start_msg);
     free(repo);
     free(tag);

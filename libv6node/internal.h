@@ -123,6 +123,9 @@ bool v6n_path_is_dir(const char *path);
 int v6n_path_mkdirs(const char *path);
 /* Read a whole file. The caller frees *out. V6N_ENOTFOUND/V6N_EIO/V6N_ENOMEM. */
 int v6n_read_file(char **out, size_t *out_len, const char *path);
+/* The docker CLI's folder in the user's home: $HOME/.docker (the passwd entry's
+ * home when HOME is unset). NULL on OOM. */
+char *v6n_home_docker_dir(void);
 
 /* ---- folders (folders.c) ---------------------------------------------------- */
 
@@ -406,6 +409,10 @@ void v6n_jgen_array(v6n_jgen *j, bool open);
  * Frees the generator in every case. */
 int v6n_jgen_close(v6n_jgen *j, char **out, const char *what);
 
+/* Where the node's four volumes are mounted in the container, by
+ * v6n_volume_kind. */
+extern const char *const V6N_VOLUME_TARGETS[V6N_VOLUME_COUNT];
+
 /* ---- registry credentials (registry_auth.c) --------------------------------- */
 
 /* The registry an image is pulled from, as docker-py names it: "docker.io" or
@@ -417,14 +424,15 @@ char *v6n_base64url(const unsigned char *data, size_t len);
 /* Decode standard or URL-safe base64 (padding optional). NULL when `s` is not
  * base64 (or on OOM); *len gets the length; the result is also NUL-terminated. */
 char *v6n_base64_decode(const char *s, size_t *len);
-/* The X-Registry-Auth value docker-py would send to pull `image`, from the
+/* The X-Registry-Auth value docker-py would send to pull from `registry`
+ * (v6n_registry_of the image), from the
  * user's Docker config file or credential helper (see registry_auth.c).
  * *header is NULL when there are no credentials; else free it with
  * v6n_registry_auth_free. *source (may be NULL) names where they came from (a
  * file or a docker-credential-* program; free()). A config file or helper that
  * cannot be used is a V6N_EVENT_WARNING, not an error: only OOM or a cancel
  * from `cb` fail. */
-int v6n_registry_auth(char **header, char **source, const char *image, v6n_event_cb cb,
+int v6n_registry_auth(char **header, char **source, const char *registry, v6n_event_cb cb,
                       void *payload);
 /* Wipe and free a header from v6n_registry_auth. */
 void v6n_registry_auth_free(char *header);

@@ -117,14 +117,12 @@ static int stop_container(v6n_client *c, const char *name, const char *container
         free(id);
         return rc;
     }
-    static const char *const targets[V6N_VOLUME_COUNT] = {"/mnt/data", "/mnt/vpn", "/mnt/ssh",
-                                                          "/mnt/squid"};
     char mounted[V6N_VOLUME_COUNT][256];
     const char *volumes[V6N_VOLUME_COUNT];
     for (int i = 0; i < V6N_VOLUME_COUNT; i++) {
         if (!v6n_str_empty(overrides[i]))
             volumes[i] = overrides[i];
-        else if (mounted_volume(v, targets[i], mounted[i], sizeof(mounted[i])))
+        else if (mounted_volume(v, V6N_VOLUME_TARGETS[i], mounted[i], sizeof(mounted[i])))
             volumes[i] = mounted[i];
         else
             volumes[i] = defaults[i];

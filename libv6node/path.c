@@ -1,6 +1,7 @@
 /* Path helpers with Python's semantics (os.path.normpath/abspath, PurePath
  * stem/suffix), because the paths we produce must be the ones vantage6 would. */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -241,4 +242,14 @@ int v6n_read_file(char **out, size_t *out_len, const char *path)
     *out_len = b.len;
     *out = v6n_buf_detach(&b);
     return *out ? V6N_OK : v6n_err_nomem();
+}
+
+char *v6n_home_docker_dir(void)
+{
+    const char *home = getenv("HOME");
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if ((!home || !*home) && getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res)
+        home = res->pw_dir;
+    return v6n_asprintf("%s/.docker", home ? home : "");
 }

@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -452,40 +451,35 @@ static int from_auths(lookup *l, yajl_val auths, const char *file)
     return rc;
 }
 
-/* The Docker config file to read, as docker-py finds it; NULL when none
- * exists (or on OOM, with the error recorded). */
+/* DIR/config.json when it exists, else NULL (*oom set on OOM). */
+static char *config_in(const char *dir, bool *oom)
+{
+    char *p = v6n_asprintf("%s/config.json", dir);
+    if (!p)
+        *oom = true;
+    else if (!v6n_path_exists(p)) {
+        free(p);
+        p = NULL;
+    }
+    return p;
+}
+
+/* The Docker config file to read, as docker-py finds it: $DOCKER_CONFIG's,
+ * else the home folder's; NULL when neither exists (or on OOM, *oom set). */
 static char *config_file(bool *oom)
 {
-    *oom = false;
     const char *dir = getenv("DOCKER_CONFIG");
-    if (dir && *dir) {
-        char *p = v6n_asprintf("%s/config.json", dir);
-        if (!p) {
-            *oom = true;
-            return NULL;
-        }
-        if (v6n_path_exists(p))
-            return p;
-        free(p);
-    }
-    const char *home = getenv("HOME");
-    if (!home || !*home) {
-        struct passwd pw, *res = NULL;
-        char buf[4096];
-        if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res)
-            home = res->pw_dir;
-    }
-    if (!home)
-        return NULL;
-    char *p = v6n_asprintf("%s/.docker/config.json", home);
-    if (!p) {
+    char *p = (dir && *dir) ? config_in(dir, oom) : NULL;
+    if (p || *oom)
+        return p;
+    char *home = v6n_home_docker_dir();
+    if (!home) {
         *oom = true;
         return NULL;
     }
-    if (v6n_path_exists(p))
-        return p;
-    free(p);
-    return NULL;
+    p = config_in(home, oom);
+    free(home);
+    return p;
 }
 
 static int lookup_in_config(lookup *l)
@@ -513,13 +507,14 @@ static int lookup_in_config(lookup *l)
     yajl_val cfg = yajl_tree_parse(text, err, sizeof(err));
     explicit_bzero(text, len);
     free(text);
+    yajl_val auths = NULL; /* the entries that may hold secrets */
     if (!cfg || !YAJL_IS_OBJECT(cfg)) {
         rc = warn(l, "%s is not a JSON object (%.*s): pulling without credentials", file,
                   (int)strcspn(err, "\n"), err);
     } else {
         const char *auths_path[] = {"auths", NULL};
         const char *helpers_path[] = {"credHelpers", NULL};
-        yajl_val auths = yajl_tree_get(cfg, auths_path, yajl_t_object);
+        auths = yajl_tree_get(cfg, auths_path, yajl_t_object);
         yajl_val helpers = yajl_tree_get(cfg, helpers_path, yajl_t_object);
         const char *store = v6n_json_string(cfg, "credsStore");
         const char *helper = NULL;
@@ -539,32 +534,23 @@ static int lookup_in_config(lookup *l)
         if (!rc && !l->header && auths)
             rc = from_auths(l, auths, file);
     }
-    if (cfg) {
-        /* wipe every string in the tree's auth entries before freeing it */
-        const char *auths_path[] = {"auths", NULL};
-        yajl_val a = yajl_tree_get(cfg, auths_path, yajl_t_object);
-        if (!a && YAJL_IS_OBJECT(cfg))
-            a = cfg;
-        for (size_t i = 0; a && i < YAJL_GET_OBJECT(a)->len; i++) {
-            yajl_val e = YAJL_GET_OBJECT(a)->values[i];
-            for (size_t k = 0; YAJL_IS_OBJECT(e) && k < YAJL_GET_OBJECT(e)->len; k++)
-                wipe_value(YAJL_GET_OBJECT(e)->values[k]);
-        }
-        yajl_tree_free(cfg);
+    /* wipe every string of the auth entries before the tree is freed */
+    for (size_t i = 0; auths && i < YAJL_GET_OBJECT(auths)->len; i++) {
+        yajl_val e = YAJL_GET_OBJECT(auths)->values[i];
+        for (size_t k = 0; YAJL_IS_OBJECT(e) && k < YAJL_GET_OBJECT(e)->len; k++)
+            wipe_value(YAJL_GET_OBJECT(e)->values[k]);
     }
+    yajl_tree_free(cfg);
     free(file);
     return rc;
 }
 
-int v6n_registry_auth(char **header, char **source, const char *image, v6n_event_cb cb,
+int v6n_registry_auth(char **header, char **source, const char *registry, v6n_event_cb cb,
                       void *payload)
 {
     *header = NULL;
     if (source)
         *source = NULL;
-    char *registry = v6n_registry_of(image);
-    if (!registry)
-        return v6n_err_nomem();
     lookup l = {registry, cb, payload, NULL, NULL};
     int rc = lookup_in_config(&l);
     if (rc) {
@@ -577,7 +563,6 @@ int v6n_registry_auth(char **header, char **source, const char *image, v6n_event
         else
             free(l.source);
     }
-    free(registry);
     return rc;
 }
 

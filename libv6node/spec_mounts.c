@@ -12,6 +12,9 @@
 
 #include "internal.h"
 
+const char *const V6N_VOLUME_TARGETS[V6N_VOLUME_COUNT] = {"/mnt/data", "/mnt/vpn", "/mnt/ssh",
+                                                          "/mnt/squid"};
+
 static const char *const FILE_BASED_TYPES[] = {"folder", "csv", "parquet", "excel", NULL};
 
 char *v6n_spec_local_path(const v6n_spec_ctx *ctx, const char *path)
@@ -86,9 +89,8 @@ static int add_fixed_mounts(v6n_spec_ctx *ctx)
 {
     v6n_node_spec *s = ctx->spec;
     int rc = add_host_bind(ctx, "log_dir", s->log_dir, "/mnt/log", false);
-    const char *targets[V6N_VOLUME_COUNT] = {"/mnt/data", "/mnt/vpn", "/mnt/ssh", "/mnt/squid"};
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
-        rc = add_bind(ctx, "volume", s->volumes[i], targets[i], false);
+        rc = add_bind(ctx, "volume", s->volumes[i], V6N_VOLUME_TARGETS[i], false);
     if (!rc)
         rc = add_host_bind(ctx, "config_dir", s->config_dir, "/mnt/config", true);
     if (!rc) {

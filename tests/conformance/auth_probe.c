@@ -3,6 +3,7 @@
  * PATH), or NONE. Warnings go to stderr as "warning: ...". Exit 0, or 1 on an
  * error. Used by registry_auth_diff.py to compare with docker-py. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "internal.h"
 
@@ -21,10 +22,13 @@ int main(int argc, char **argv)
         return 2;
     }
     char *header = NULL;
-    if (v6n_registry_auth(&header, NULL, argv[1], print_warning, NULL)) {
+    char *registry = v6n_registry_of(argv[1]);
+    if (!registry || v6n_registry_auth(&header, NULL, registry, print_warning, NULL)) {
         fprintf(stderr, "error: %s\n", v6n_error_last()->message);
+        free(registry);
         return 1;
     }
+    free(registry);
     printf("%s\n", header ? header : "NONE");
     v6n_registry_auth_free(header);
     return 0;

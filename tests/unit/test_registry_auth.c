@@ -87,8 +87,11 @@ static int on_event(const v6n_event *e, void *payload)
 static yajl_val header_for(const char *image, char **source, warnings *w)
 {
     char *header = NULL;
-    cr_assert_eq(v6n_registry_auth(&header, source, image, on_event, w), V6N_OK, "%s",
+    char *registry = v6n_registry_of(image);
+    cr_assert(registry);
+    cr_assert_eq(v6n_registry_auth(&header, source, registry, on_event, w), V6N_OK, "%s",
                  v6n_error_last()->message);
+    free(registry);
     if (!header)
         return NULL;
     cr_expect_null(strchr(header, '+'));
@@ -378,6 +381,6 @@ Test(registry_auth, a_warning_can_cancel)
 {
     docker_config("not json");
     char *header = NULL;
-    cr_expect_eq(v6n_registry_auth(&header, NULL, "a.example/x:1", cancel, NULL), V6N_ECANCELLED);
+    cr_expect_eq(v6n_registry_auth(&header, NULL, "a.example", cancel, NULL), V6N_ECANCELLED);
     cr_expect_null(header);
 }
