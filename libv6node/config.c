@@ -326,6 +326,7 @@ int v6n_config_parse(v6n_config **out, const char *text, size_t len, const char 
     v6n_config *c = calloc(1, sizeof(*c));
     if (!c)
         return v6n_err_nomem();
+    c->refs = 1;
     int rc = V6N_OK;
     if (!(c->path = v6n_path_absolute(path, NULL))) {
         free(c);
@@ -334,7 +335,8 @@ int v6n_config_parse(v6n_config **out, const char *text, size_t len, const char 
     c->dir = v6n_path_dirname(c->path);
     c->file_name = v6n_strdup(v6n_path_basename(c->path));
     c->name = v6n_path_stem(c->path);
-    if (!c->dir || !c->file_name || !c->name)
+    c->name_yaml = c->name ? v6n_asprintf("%s.yaml", c->name) : NULL;
+    if (!c->dir || !c->file_name || !c->name || !c->name_yaml)
         rc = v6n_err_nomem();
     if (!rc)
         rc = check_name(c);
@@ -421,14 +423,22 @@ int v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
     return rc;
 }
 
+v6n_config *v6n_config_ref(const v6n_config *config)
+{
+    v6n_config *c = (v6n_config *)config; /* the reference count is not the config's content */
+    __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+    return c;
+}
+
 void v6n_config_free(v6n_config *c)
 {
-    if (!c)
+    if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     v6n_yaml_free(&c->doc);
     free(c->path);
     free(c->dir);
     free(c->file_name);
+    free(c->name_yaml);
     free(c->name);
     free(c);
 }

@@ -184,17 +184,79 @@ const v6n_ynode *v6n_ymap_get(const v6n_ynode *map, const char *key);
 bool v6n_ynode_truthy(const v6n_ynode *node);
 const char *v6n_ytype_name(v6n_ytype type);
 
+/* ---- release lines (release.c) ------------------------------------------- */
+
+/* Where a release mounts the node config. */
+typedef enum v6n_config_mount {
+    V6N_CONFIG_MOUNT_FOLDER = 0, /* the folder holding it, at /mnt/config */
+    V6N_CONFIG_MOUNT_FILE = 1,   /* the file alone, at /mnt/config/<name>.yaml */
+} v6n_config_mount;
+
+/* What one vantage6 release line's `v6 node start` builds differently. */
+typedef struct v6n_release {
+    const char *line;            /* "4.15" */
+    const char *const *versions; /* its releases on PyPI, oldest first, NULL-terminated */
+    const char *registry;        /* DEFAULT_DOCKER_REGISTRY: "ghcr.io/vantage6" */
+    v6n_config_mount config_mount;
+    bool config_read_only;      /* the config mount is :ro */
+    bool private_key_read_only; /* the private key mount is :ro */
+    bool db_mount_modes;        /* databases[].mount_mode is read and checked */
+    bool db_resolve;            /* an existing database path is resolve()d (symlinks) */
+} v6n_release;
+
+/* Line i of the table, newest first; NULL past the last. */
+const v6n_release *v6n_release_at(size_t i);
+/* The newest line (the default). */
+const v6n_release *v6n_release_default(void);
+/* The newest release of a line: "4.15.2". */
+const char *v6n_release_newest(const v6n_release *r);
+/* The line of an option value ("4.15", "4.14.0"; NULL or "": the default).
+ * "auto" and unknown versions are V6N_EINVAL with the reason. */
+int v6n_release_find(const v6n_release **out, const char *version);
+/* The line of a server's version ("4.14.0rc1"): only major.minor counts.
+ * V6N_EINVAL with the reason when libv6node does not build that line. */
+int v6n_release_of_server(const v6n_release **out, const char *server_version);
+/* Does the server's version belong to line `r`? */
+bool v6n_release_same_line(const v6n_release *r, const char *server_version);
+
+/* DEFAULT_NODE_IMAGE_WO_TAG and MAIN_VERSION_NAME, the same in every 4.x line. */
+#define V6N_NODE_REPOSITORY  "infrastructure/node"
+#define V6N_DEFAULT_NODE_TAG "cotopaxi"
+/* The image tag the server-version rule takes from a server's version:
+ * "4.13.2" -> "4.13". NULL with the error recorded (V6N_EINVAL: no valid tag). */
+char *v6n_server_version_tag(const char *version);
+/* "<registry>/infrastructure/node:<tag>" of line `r` (tag NULL: the default
+ * image, node:cotopaxi). NULL on OOM (recorded). */
+char *v6n_release_node_image(const v6n_release *r, const char *tag);
+/* Is `image` one of line `r`'s node images (any tag)? */
+bool v6n_release_is_node_image(const v6n_release *r, const char *image);
+
+/* ---- start options (options.c) -------------------------------------------- */
+
+/* A full-size copy of `src` (an older, smaller struct version gets the new
+ * fields zeroed); the strings stay borrowed. */
+void v6n_options_normalize(v6n_start_options *dst, const v6n_start_options *src);
+/* A deep copy: every string and the path map are owned by `dst` (free with
+ * v6n_options_dispose). */
+int v6n_options_dup(v6n_start_options *dst, const v6n_start_options *src);
+void v6n_options_dispose(v6n_start_options *opts);
+
 /* ---- config (config.c) ---------------------------------------------------- */
 
 struct v6n_config {
+    int refs;        /* atomic: a spec holds a reference to the config it was built from */
     char *path;      /* absolute path of the file */
     char *dir;       /* absolute folder holding it */
     char *file_name; /* base name, e.g. "alpha.yaml" */
     char *name;      /* stem */
+    char *name_yaml; /* "<stem>.yaml": the file's name inside a 4.15 node */
     v6n_ydoc doc;
     const v6n_ynode *root;      /* a mapping */
     const v6n_ynode *databases; /* a sequence of mappings */
 };
+
+/* Take a reference: the config lives until the last v6n_config_free(). */
+v6n_config *v6n_config_ref(const v6n_config *c);
 
 /* Message prefix for a config error: "<path>: <key>: " */
 int v6n_config_err(const v6n_config *c, const char *key, const char *fmt, ...) V6N_PRINTF(3, 4);
@@ -226,12 +288,28 @@ struct v6n_node_spec {
     char *config_dir;
     char *config_path;
     char *server_version_url;
+
+    /* How it was built, so that it can be built again for another release
+     * line (auto, or the line a running node was started with). */
+    const v6n_release *release;
+    bool release_auto;      /* vantage6_version "auto": the server's line decides at start */
+    bool release_explicit;  /* the options named the release (else the default) */
+    v6n_config *config;     /* a reference */
+    v6n_start_options opts; /* a deep copy */
 };
+
+/* Build the spec of `config` with `opts` as release line `release`. */
+int v6n_spec_build_release(v6n_node_spec **out, const v6n_config *config,
+                           const v6n_start_options *opts, const v6n_release *release);
+/* Build `spec` again as release line `release` (in place: the caller's pointer
+ * stays valid). The server-version image rule keeps its tag. */
+int v6n_spec_rebuild(v6n_node_spec *spec, const v6n_release *release, const char *server_version);
 
 /* State shared by spec.c and spec_mounts.c while one spec is built. */
 typedef struct v6n_spec_ctx {
     const v6n_config *config;
     const v6n_start_options *opts;
+    const v6n_release *release;
     v6n_node_spec *spec;
     char *working_dir; /* absolute */
 } v6n_spec_ctx;
@@ -242,8 +320,32 @@ typedef struct v6n_spec_ctx {
 int v6n_spec_add_mounts(v6n_spec_ctx *ctx);
 /* The bind source for a local path: the host path map applied. NULL on OOM. */
 char *v6n_spec_host_path(const v6n_spec_ctx *ctx, const char *local);
+/* The config's file name inside /mnt/config: "<name>.yaml" where the release
+ * mounts the file alone (its own name, whatever the file's), else the file's
+ * own name. Owned by the config. */
+const char *v6n_spec_config_target(const v6n_spec_ctx *ctx);
 /* Resolve a path from the config or options against the working directory. */
 char *v6n_spec_local_path(const v6n_spec_ctx *ctx, const char *path);
+
+/* ---- the start record (record.c) --------------------------------------------- */
+
+typedef struct v6n_start_record {
+    const v6n_release *release; /* the line the node was built as */
+    char *id;                   /* the container it describes */
+    char *image;
+} v6n_start_record;
+
+/* Write the record of a node just started as `spec` in container `id` to its
+ * data folder (atomically). V6N_EIO/V6N_ENOMEM recorded on failure. */
+int v6n_record_write(const v6n_node_spec *spec, const char *container_id);
+/* Read the record in `data_dir`: V6N_ENOTFOUND when there is none, V6N_EIO
+ * when it cannot be read. Free with v6n_record_clear(). */
+int v6n_record_read(v6n_start_record *out, const char *data_dir);
+void v6n_record_clear(v6n_start_record *r);
+/* The release line the node's container (an inspect answer) was built as: its
+ * start record when the record describes this container, else the line whose
+ * config mount the container has (the spec's own first); NULL when none fits. */
+const v6n_release *v6n_started_release(const v6n_node_spec *spec, yajl_val container);
 
 /* ---- the engine (engine.c) --------------------------------------------------- */
 

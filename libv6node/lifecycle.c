@@ -215,7 +215,21 @@ int v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
     so.vpn_volume = spec->volumes[V6N_VOLUME_VPN];
     so.ssh_volume = spec->volumes[V6N_VOLUME_SSH];
     so.squid_volume = spec->volumes[V6N_VOLUME_SQUID];
-    int rc = v6n_node_stop(client, spec->node_name, spec->scope, &so);
+    /* the node comes back as the release it was started as, unless the
+     * options name one */
+    yajl_val running = NULL;
+    int rc = spec->release_explicit ? V6N_OK
+                                    : v6n_container_inspect(&running, client, spec->container_name);
+    if (rc == V6N_ENOTFOUND) {
+        v6n_error_clear();
+        rc = V6N_OK;
+    }
+    const v6n_release *started = running ? v6n_started_release(spec, running) : NULL;
+    yajl_tree_free(running);
+    if (!rc && started && started != spec->release)
+        rc = v6n_spec_rebuild(spec, started, NULL);
+    if (!rc)
+        rc = v6n_node_stop(client, spec->node_name, spec->scope, &so);
     if (rc == V6N_ENOTFOUND) {
         v6n_error_clear(); /* not running: just start it */
         rc = V6N_OK;

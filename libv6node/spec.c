@@ -8,18 +8,6 @@
 
 #include "internal.h"
 
-#define IMAGE_REPO    "harbor2.vantage6.ai/infrastructure/node"
-#define DEFAULT_IMAGE IMAGE_REPO ":cotopaxi"
-
-int v6n_start_options_init(v6n_start_options *opts, unsigned int version)
-{
-    if (!opts || version != V6N_START_OPTIONS_VERSION)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_start_options_init: unsupported version %u", version);
-    v6n_start_options init = V6N_START_OPTIONS_INIT;
-    *opts = init;
-    return V6N_OK;
-}
-
 const char *v6n_image_rule_describe(v6n_image_rule rule)
 {
     switch (rule) {
@@ -88,18 +76,6 @@ static char *node_folder(v6n_spec_ctx *ctx, const char *option, const char *whic
     return strcmp(which, "log") == 0 ? v6n_folder_log(scope, name) : v6n_folder_data(scope, name);
 }
 
-static bool valid_tag(const char *t)
-{
-    size_t n = strlen(t);
-    if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
-        return false;
-    for (; *t; t++)
-        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
-              *t == '_' || *t == '.' || *t == '-'))
-            return false;
-    return true;
-}
-
 /* Contract section 5, the rules that need no network. */
 static int choose_image(v6n_spec_ctx *ctx)
 {
@@ -113,26 +89,17 @@ static int choose_image(v6n_spec_ctx *ctx)
         s->image = v6n_strdup(node->str);
         s->image_rule = V6N_IMAGE_FROM_CONFIG;
     } else if (!o->no_server_version && !v6n_str_empty(o->server_version)) {
-        /* "4.13.2" -> "4.13": the first two dot-separated fields */
-        const char *v = o->server_version;
-        const char *first = strchr(v, '.');
-        const char *second = first ? strchr(first + 1, '.') : NULL;
-        size_t len = second ? (size_t)(second - v) : strlen(v);
-        char *tag = v6n_strndup(v, len);
+        char *tag = v6n_server_version_tag(o->server_version);
         if (!tag)
-            return v6n_err_nomem();
-        if (!valid_tag(tag)) {
-            int rc = v6n_err(V6N_EINVAL, "server_version",
-                             "server_version '%s' does not give a valid image tag", v);
-            free(tag);
-            return rc;
-        }
-        s->image = v6n_asprintf("%s:%s", IMAGE_REPO, tag);
+            return v6n_error_last()->code;
+        s->image = v6n_release_node_image(ctx->release, tag);
         s->image_rule = V6N_IMAGE_FROM_SERVER;
         free(tag);
+        return s->image ? V6N_OK : v6n_error_last()->code;
     } else {
-        s->image = v6n_strdup(DEFAULT_IMAGE);
+        s->image = v6n_release_node_image(ctx->release, NULL);
         s->image_rule = V6N_IMAGE_DEFAULT;
+        return s->image ? V6N_OK : v6n_error_last()->code;
     }
     return s->image ? V6N_OK : v6n_err_nomem();
 }
@@ -202,7 +169,7 @@ static int set_labels_and_command(v6n_spec_ctx *ctx)
         "-n",          s->node_name, "--dockerized", system ? "--system" : "--user"};
     for (size_t i = 0; !rc && i < sizeof(argv) / sizeof(argv[0]); i++)
         rc = argv[i] ? v6n_strlist_push(&s->argv, argv[i])
-                     : v6n_strlist_pushf(&s->argv, "/mnt/config/%s", ctx->config->file_name);
+                     : v6n_strlist_pushf(&s->argv, "/mnt/config/%s", v6n_spec_config_target(ctx));
     return rc;
 }
 
@@ -335,20 +302,14 @@ static int build(v6n_spec_ctx *ctx)
     return V6N_OK;
 }
 
-int v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
-                        const v6n_start_options *opts)
+int v6n_spec_build_release(v6n_node_spec **out, const v6n_config *config,
+                           const v6n_start_options *opts, const v6n_release *release)
 {
-    if (!out || !config)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_node_spec_build: out and config are required");
     *out = NULL;
-    v6n_start_options defaults = V6N_START_OPTIONS_INIT;
-    if (!opts)
-        opts = &defaults;
     int rc = check_options(opts);
     if (rc)
         return rc;
-
-    v6n_spec_ctx ctx = {config, opts, NULL, NULL};
+    v6n_spec_ctx ctx = {config, opts, release, NULL, NULL};
     ctx.working_dir =
         v6n_path_absolute(v6n_str_empty(opts->working_dir) ? "." : opts->working_dir, NULL);
     if (!ctx.working_dir)
@@ -359,13 +320,61 @@ int v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
         return v6n_err_nomem();
     }
     ctx.spec->scope = opts->scope;
-    rc = build(&ctx);
+    ctx.spec->release = release;
+    ctx.spec->release_explicit = !v6n_str_empty(opts->vantage6_version);
+    ctx.spec->config = v6n_config_ref(config);
+    rc = v6n_options_dup(&ctx.spec->opts, opts);
+    if (!rc)
+        rc = build(&ctx);
     free(ctx.working_dir);
     if (rc) {
         v6n_node_spec_free(ctx.spec);
         return rc;
     }
     *out = ctx.spec;
+    return V6N_OK;
+}
+
+int v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
+                        const v6n_start_options *opts)
+{
+    if (!out || !config)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_spec_build: out and config are required");
+    *out = NULL;
+    v6n_start_options o;
+    v6n_options_normalize(&o, opts);
+    const v6n_release *release = NULL;
+    bool is_auto = !v6n_str_empty(o.vantage6_version) && strcmp(o.vantage6_version, "auto") == 0;
+    int rc;
+    if (!is_auto)
+        rc = v6n_release_find(&release, o.vantage6_version);
+    else if (!o.no_server_version && !v6n_str_empty(o.server_version))
+        rc = v6n_release_of_server(&release, o.server_version); /* the server's line, known */
+    else
+        rc = (release = v6n_release_default()) ? V6N_OK : V6N_ERROR;
+    if (rc)
+        return rc;
+    rc = v6n_spec_build_release(out, config, &o, release);
+    if (!rc)
+        (*out)->release_auto = is_auto && release == v6n_release_default() &&
+                               (o.no_server_version || v6n_str_empty(o.server_version));
+    return rc;
+}
+
+int v6n_spec_rebuild(v6n_node_spec *spec, const v6n_release *release, const char *server_version)
+{
+    v6n_start_options o = spec->opts; /* shallow: the strings stay spec's until the swap */
+    if (server_version)
+        o.server_version = server_version;
+    v6n_node_spec *fresh = NULL;
+    int rc = v6n_spec_build_release(&fresh, spec->config, &o, release);
+    if (rc)
+        return rc;
+    fresh->release_explicit = spec->release_explicit;
+    v6n_node_spec old = *spec;
+    *spec = *fresh;
+    *fresh = old;
+    v6n_node_spec_free(fresh); /* the old content */
     return V6N_OK;
 }
 
@@ -389,6 +398,8 @@ void v6n_node_spec_free(v6n_node_spec *s)
     free(s->config_dir);
     free(s->config_path);
     free(s->server_version_url);
+    v6n_config_free(s->config);
+    v6n_options_dispose(&s->opts);
     free(s);
 }
 
@@ -425,6 +436,11 @@ v6n_image_rule v6n_node_spec_image_rule(const v6n_node_spec *spec)
 int v6n_node_spec_auto_remove(const v6n_node_spec *spec)
 {
     return spec ? spec->auto_remove : 0;
+}
+
+const char *v6n_node_spec_vantage6_version(const v6n_node_spec *spec)
+{
+    return spec ? spec->release->line : NULL;
 }
 
 const char *v6n_node_spec_volume(const v6n_node_spec *spec, v6n_volume_kind kind)

@@ -85,6 +85,28 @@ static int add_host_bind(v6n_spec_ctx *ctx, const char *what, const char *local,
     return rc;
 }
 
+const char *v6n_spec_config_target(const v6n_spec_ctx *ctx)
+{
+    return ctx->release->config_mount == V6N_CONFIG_MOUNT_FILE ? ctx->config->name_yaml
+                                                               : ctx->config->file_name;
+}
+
+/* The config mount: its folder (up to 4.14), or the file alone at
+ * /mnt/config/<name>.yaml (4.15), always from an absolute path. */
+static int add_config_mount(v6n_spec_ctx *ctx)
+{
+    const v6n_release *r = ctx->release;
+    if (r->config_mount == V6N_CONFIG_MOUNT_FOLDER)
+        return add_host_bind(ctx, "config_dir", ctx->spec->config_dir, "/mnt/config",
+                             r->config_read_only);
+    char *target = v6n_asprintf("/mnt/config/%s", v6n_spec_config_target(ctx));
+    if (!target)
+        return v6n_err_nomem();
+    int rc = add_host_bind(ctx, "config", ctx->spec->config_path, target, r->config_read_only);
+    free(target);
+    return rc;
+}
+
 static int add_fixed_mounts(v6n_spec_ctx *ctx)
 {
     v6n_node_spec *s = ctx->spec;
@@ -92,7 +114,7 @@ static int add_fixed_mounts(v6n_spec_ctx *ctx)
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
         rc = add_bind(ctx, "volume", s->volumes[i], V6N_VOLUME_TARGETS[i], false);
     if (!rc)
-        rc = add_host_bind(ctx, "config_dir", s->config_dir, "/mnt/config", true);
+        rc = add_config_mount(ctx);
     if (!rc) {
         const char *sock = ctx->opts->docker_socket;
         rc = add_bind(ctx, "docker_socket", v6n_str_empty(sock) ? "/var/run/docker.sock" : sock,
@@ -129,7 +151,8 @@ static int add_private_key(v6n_spec_ctx *ctx)
     bool named = !v6n_str_empty(ctx->opts->private_key) || v6n_ynode_truthy(configured);
     bool wanted = enabled && enabled->boolean;
     if (ctx->opts->no_local_checks ? (wanted || named) : v6n_path_exists(path))
-        rc = add_host_bind(ctx, key, path, "/mnt/private_key.pem", true);
+        rc = add_host_bind(ctx, key, path, "/mnt/private_key.pem",
+                           ctx->release->private_key_read_only);
     else if (enabled && enabled->boolean)
         rc = v6n_config_err(ctx->config, key,
                             "encryption is enabled but the private key file '%s' does not "
@@ -250,9 +273,9 @@ static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
                             label, other);
         }
 
-    /* mount_mode: str(value).lower(), default copy */
+    /* mount_mode: str(value).lower(), default copy (before 4.14 not read at all) */
     char mode[16] = "copy";
-    if (mode_node) {
+    if (mode_node && ctx->release->db_mount_modes) {
         const char *m = mode_node->str;
         size_t n = strlen(m);
         if (n >= sizeof(mode))
@@ -283,9 +306,13 @@ static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
     int rc = V6N_OK;
     if (exists && ctx->opts->no_local_checks) {
         source = v6n_strdup(local);
-    } else if (exists) {
+    } else if (exists && ctx->release->db_resolve) {
         char resolved[PATH_MAX];
         source = realpath(local, resolved) ? v6n_strdup(resolved) : v6n_strdup(local);
+    } else if (exists) {
+        /* as written; a relative path made absolute (Docker would take it for
+         * a volume name) */
+        source = v6n_strdup(uri[0] == '/' ? uri : local);
     } else if (file_based) {
         /* a URI given for a file type: show it (redacted), not a mangled path */
         char *shown = strstr(uri, "://") ? v6n_redact_uri(uri) : v6n_strdup(local);
@@ -308,14 +335,16 @@ static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
             free(shown);
         }
     }
-    free(local);
-    if (rc)
+    if (rc) {
+        free(local);
         return rc;
+    }
 
     v6n_node_spec *s = ctx->spec;
     char *upper = v6n_strdup(label);
     if (!upper) {
         free(source);
+        free(local);
         return v6n_err_nomem();
     }
     for (char *p = upper; *p; p++)
@@ -325,13 +354,17 @@ static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
     if (!exists && !ctx->opts->force_db_mount) {
         rc = v6n_strlist_pushf(&s->env, "%s_DATABASE_URI=%s", upper, uri);
         free(upper);
+        free(local);
         return rc;
     }
     if (!source) {
         free(upper);
+        free(local);
         return v6n_err_nomem();
     }
-    const char *suffix = v6n_path_suffix(source);
+    /* Path(uri).suffix of the path the release binds (the resolved one from
+     * 4.14 on); `local` is normalised, so it has no trailing slash */
+    const char *suffix = v6n_path_suffix(ctx->release->db_resolve ? source : local);
     char key[64];
     snprintf(key, sizeof(key), "databases[%zu].uri", i);
     char *target = v6n_asprintf("/mnt/%s%s", label, suffix);
@@ -342,6 +375,7 @@ static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
     free(target);
     free(source);
     free(upper);
+    free(local);
     return rc;
 }
 

@@ -175,7 +175,7 @@ class Ours:
 
 
 def run_v6node(v6node: str, case: Case) -> Ours:
-    proc = subprocess.run([v6node, "spec", *case.args], env=case.env, cwd=case.cwd,
+    proc = subprocess.run([v6node, "spec", *case.args, "--vantage6-version", "4.14"], env=case.env, cwd=case.cwd,
                           capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
     spec = None
     if proc.returncode == 0:
