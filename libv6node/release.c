@@ -12,8 +12,8 @@
 
 static const char *const V4_15[] = {"4.15.0", "4.15.1", "4.15.2", NULL};
 static const char *const V4_14[] = {"4.14.0", NULL};
-static const char *const V4_13[] = {"4.13.0", "4.13.1", "4.13.2", "4.13.3",
-                                    "4.13.4", "4.13.5", "4.13.6", "4.13.7", NULL};
+static const char *const V4_13[] = {"4.13.0", "4.13.1", "4.13.2", "4.13.3", "4.13.4",
+                                    "4.13.5", "4.13.6", "4.13.7", NULL};
 static const char *const V4_12[] = {"4.12.0", "4.12.1", "4.12.2", NULL};
 static const char *const V4_11[] = {"4.11.0", NULL};
 static const char *const V4_10[] = {"4.10.0", "4.10.1", "4.10.2", NULL};
@@ -98,8 +98,9 @@ static int refuse(const char *key, const char *version, const char *why)
         if (i + 1 < N_RELEASES)
             strncat(lines, ", ", sizeof(lines) - strlen(lines) - 1);
     }
-    return v6n_err(V6N_EINVAL, key, "%s: vantage6 %s: %s (libv6node builds the nodes of vantage6 %s)",
-                   key, version, why, lines);
+    return v6n_err(V6N_EINVAL, key,
+                   "%s: vantage6 %s: %s (libv6node builds the nodes of vantage6 %s)", key, version,
+                   why, lines);
 }
 
 /* Parse "X.Y" or "X.Y.Z" (a server may add a suffix: "4.14.0rc1"). With
@@ -190,57 +191,6 @@ int v6n_vantage6_version_check(const char *version)
         return V6N_OK;
     const v6n_release *r;
     return v6n_release_find(&r, version);
-}
-
-/* docker's tag rule: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
-static bool valid_tag(const char *t)
-{
-    size_t n = strlen(t);
-    if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
-        return false;
-    for (; *t; t++)
-        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
-              *t == '_' || *t == '.' || *t == '-'))
-            return false;
-    return true;
-}
-
-char *v6n_server_version_tag(const char *version)
-{
-    /* "4.13.2" -> "4.13": the first two dot-separated fields, as
-     * ".".join(version.split(".")[:2]) */
-    const char *first = strchr(version, '.');
-    const char *second = first ? strchr(first + 1, '.') : NULL;
-    size_t len = second ? (size_t)(second - version) : strlen(version);
-    char *tag = v6n_strndup(version, len);
-    if (!tag) {
-        v6n_err_nomem();
-        return NULL;
-    }
-    if (!valid_tag(tag)) {
-        v6n_err(V6N_EINVAL, "server_version",
-                "server_version: the server's version '%s' gives no valid image tag", version);
-        free(tag);
-        return NULL;
-    }
-    return tag;
-}
-
-char *v6n_release_node_image(const v6n_release *r, const char *tag)
-{
-    char *image = v6n_asprintf("%s/" V6N_NODE_REPOSITORY ":%s", r->registry,
-                               tag ? tag : V6N_DEFAULT_NODE_TAG);
-    if (!image)
-        v6n_err_nomem();
-    return image;
-}
-
-bool v6n_release_is_node_image(const v6n_release *r, const char *image)
-{
-    size_t n = strlen(r->registry);
-    const char *rest = image + n;
-    return strncmp(image, r->registry, n) == 0 && strncmp(rest, "/" V6N_NODE_REPOSITORY ":",
-                                                          strlen(V6N_NODE_REPOSITORY) + 2) == 0;
 }
 
 const v6n_release *v6n_release_at(size_t i)
