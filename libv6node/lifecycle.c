@@ -207,11 +207,6 @@ int v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
     v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
     if (stop_opts)
         so = *stop_opts;
-    /* the volumes are the spec's, whatever names it gave them */
-    so.data_volume = spec->volumes[V6N_VOLUME_DATA];
-    so.vpn_volume = spec->volumes[V6N_VOLUME_VPN];
-    so.ssh_volume = spec->volumes[V6N_VOLUME_SSH];
-    so.squid_volume = spec->volumes[V6N_VOLUME_SQUID];
     /* the node comes back as the release it was started as, unless the
      * options name one */
     yajl_val running = NULL;
@@ -225,6 +220,12 @@ int v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
     yajl_tree_free(running);
     if (!rc && started && started != spec->release)
         rc = v6n_spec_rebuild(spec, started, NULL);
+    /* the volumes are the spec's, whatever names it gave them (taken after a
+     * rebuild, which replaces the spec's strings) */
+    so.data_volume = spec->volumes[V6N_VOLUME_DATA];
+    so.vpn_volume = spec->volumes[V6N_VOLUME_VPN];
+    so.ssh_volume = spec->volumes[V6N_VOLUME_SSH];
+    so.squid_volume = spec->volumes[V6N_VOLUME_SQUID];
     if (!rc)
         rc = v6n_node_stop(client, spec->node_name, spec->scope, &so);
     if (rc == V6N_ENOTFOUND) {
