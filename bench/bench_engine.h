@@ -15,6 +15,9 @@
 #include "bench_util.h"
 #include "v6node.h"
 
+/* Not part of the public ABI: the engine benchmarks link the library's objects. */
+unsigned long v6n_client_request_count(const v6n_client *c);
+
 #define BN_STANDIN "127.0.0.1:5999/v6node-test/node:standin"
 
 typedef struct bn_env {

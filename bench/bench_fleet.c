@@ -45,7 +45,7 @@ static size_t foreign_seen;
 static int status_list(v6n_client *client, bn_node *nodes, size_t n)
 {
     v6n_node_list *l = NULL;
-    if (v6n_node_list_get(&l, client))
+    if (v6n_node_list_get(&l, client, NULL))
         bn_die("list: %s", v6n_error_last()->message);
     int running = 0;
     size_t ours = 0;
@@ -134,7 +134,7 @@ static void bench_status(v6n_client *setup, bn_curl *c, bn_py *py, size_t rounds
         for (; have < n && !bn_interrupted(); have++) { /* more running nodes (untimed) */
             bn_node_make(&nodes[have]);
             char *id = NULL;
-            if (v6n_node_start(&id, setup, nodes[have].spec, &bn_opts))
+            if (v6n_spec_start(&id, setup, nodes[have].spec, &bn_opts))
                 bn_die("start %s: %s", nodes[have].name, v6n_error_last()->message);
             v6n_free(id);
         }
@@ -233,7 +233,7 @@ static void start_node(fleet *f, v6n_client *client, int i)
 {
     char *id = NULL;
     double t0 = bn_now_ns();
-    if (v6n_node_start(&id, client, f->nodes[i].spec, &bn_opts))
+    if (v6n_spec_start(&id, client, f->nodes[i].spec, &bn_opts))
         bn_die("start %s: %s", f->nodes[i].name, v6n_error_last()->message);
     double t1 = bn_now_ns();
     f->latency[i] = t1 - t0;

@@ -6,7 +6,7 @@
  *   floor       a bare libcurl client, one kept-alive connection, replaying the
  *               engine requests libv6node sends, URLs and bodies precomputed;
  *               reads nothing of the answers but the status and the new Id
- *   libv6node   v6n_node_start on a client kept between rounds (spec built before)
+ *   libv6node   v6n_spec_start on a client kept between rounds (spec built before)
  *   docker-py   the docker-py calls of `v6 node start`, timed inside a persistent
  *               Python process (dockerpy_bench.py worker), same create body
  *
@@ -20,7 +20,7 @@
 #include "bench_engine.h"
 
 enum { FLOOR, OURS, DOCKERPY, N_CONTENDERS };
-static const char *const NAMES[N_CONTENDERS] = {"floor (bare libcurl)", "libv6node v6n_node_start",
+static const char *const NAMES[N_CONTENDERS] = {"floor (bare libcurl)", "libv6node v6n_spec_start",
                                                 "docker-py (v6 node start calls)"};
 
 typedef struct result {
@@ -68,11 +68,11 @@ static void run_one(int which, bool record)
         char *id = NULL;
         unsigned long before = v6n_client_request_count(client);
         double t0 = bn_now_ns(), c0 = bn_cpu_ns();
-        int rc = v6n_node_start(&id, client, n.spec, &bn_opts);
+        int rc = v6n_spec_start(&id, client, n.spec, &bn_opts);
         cpu = bn_cpu_ns() - c0;
         wall = bn_now_ns() - t0;
         if (rc != V6N_OK)
-            bn_die("v6n_node_start %s: %s", n.name, v6n_error_last()->message);
+            bn_die("v6n_spec_start %s: %s", n.name, v6n_error_last()->message);
         requests = (double)(v6n_client_request_count(client) - before);
         v6n_free(id);
     } else {

@@ -4,7 +4,7 @@
 #   bench/run.sh [BUILD_DIR] [ROUNDS]
 #
 # 1. spec      bench_spec      load + validate + build + render (no engine)
-# 2. start     bench_start     v6n_node_start vs the bare-libcurl floor vs docker-py
+# 2. start     bench_start     v6n_spec_start vs the bare-libcurl floor vs docker-py
 # 3. command   bench_command   `v6node start` vs the docker-py sequence as processes
 # 4. fleet     bench_fleet     status of 1/10/50 nodes; 20 starts, serial and 4 threads
 #

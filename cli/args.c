@@ -1,29 +1,19 @@
-/* The command line of every v6node command: one option table, and per command
- * the groups of options it accepts (cli.h, CLI_*). The names are those of
- * `v6 node` where vantage6 has them. */
+/* The command line of every v6node command. The start options (and their
+ * help) come from the library's one table, V6N_START_OPTION_TABLE; the rest
+ * are the commands' own options. Per command, the groups of options it
+ * accepts (cli.h, CLI_*). The names are those of `v6 node` where vantage6 has
+ * them. */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
+/* The commands' own options; the table's get codes from OPT_TABLE on (and
+ * their "off" flags from OPT_TABLE_OFF on). */
 enum {
-    OPT_SYSTEM = 256,
-    OPT_USER,
-    OPT_KEEP,
-    OPT_AUTO_REMOVE,
-    OPT_FORCE_DB_MOUNT,
-    OPT_MOUNT_SRC,
-    OPT_SERVER_VERSION,
-    OPT_NO_SERVER_VERSION,
-    OPT_DATA_DIR,
-    OPT_LOG_DIR,
-    OPT_DOCKER_SOCKET,
-    OPT_HOST_PATH,
-    OPT_WORKDIR,
-    OPT_NO_LOCAL_CHECKS,
-    OPT_PRETTY,
-    OPT_PULL,
+    OPT_PRETTY = 256,
     OPT_ATTACH,
     OPT_DETACH,
     OPT_ALL,
@@ -33,30 +23,14 @@ enum {
     OPT_KEEP_VOLUMES,
     OPT_TAIL,
     OPT_TIMESTAMPS,
-    OPT_VANTAGE6_VERSION,
+    OPT_TABLE = 1000,
+    OPT_TABLE_OFF = 2000,
 };
 
-static const struct option OPTIONS[] = {
+static const struct option OWN_OPTIONS[] = {
     {"name", required_argument, NULL, 'n'},
     {"config", required_argument, NULL, 'c'},
-    {"system", no_argument, NULL, OPT_SYSTEM},
-    {"user", no_argument, NULL, OPT_USER},
-    {"image", required_argument, NULL, 'i'},
-    {"keep", no_argument, NULL, OPT_KEEP},
-    {"auto-remove", no_argument, NULL, OPT_AUTO_REMOVE},
-    {"force-db-mount", no_argument, NULL, OPT_FORCE_DB_MOUNT},
-    {"mount-src", required_argument, NULL, OPT_MOUNT_SRC},
-    {"server-version", required_argument, NULL, OPT_SERVER_VERSION},
-    {"no-server-version", no_argument, NULL, OPT_NO_SERVER_VERSION},
-    {"data-dir", required_argument, NULL, OPT_DATA_DIR},
-    {"log-dir", required_argument, NULL, OPT_LOG_DIR},
-    {"docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET},
-    {"host-path", required_argument, NULL, OPT_HOST_PATH},
-    {"workdir", required_argument, NULL, OPT_WORKDIR},
-    {"no-local-checks", no_argument, NULL, OPT_NO_LOCAL_CHECKS},
-    {"vantage6-version", required_argument, NULL, OPT_VANTAGE6_VERSION},
     {"pretty", no_argument, NULL, OPT_PRETTY},
-    {"pull", required_argument, NULL, OPT_PULL},
     {"attach", no_argument, NULL, OPT_ATTACH},
     {"detach", no_argument, NULL, OPT_DETACH},
     {"force", no_argument, NULL, 'f'},
@@ -70,36 +44,58 @@ static const struct option OPTIONS[] = {
     {"follow", no_argument, NULL, 'F'},
     {"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
     {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
 };
+#define N_OWN (sizeof(OWN_OPTIONS) / sizeof(OWN_OPTIONS[0]))
 
-/* The group an option belongs to; 0 for options every command has. */
+/* The library's table, as the CLI reads it. */
+typedef struct table_option {
+    const char *name, *flag, *off, *metavar, *env, *help;
+    char shorty;
+    bool takes_value;
+    bool shapes_node; /* SPEC: every command that builds or judges a node */
+} table_option;
+
+#define TAKES_VALUE_SCOPE false
+#define TAKES_VALUE_FLAG  false
+#define TAKES_VALUE_STR   true
+#define TAKES_VALUE_PULL  true
+#define TAKES_VALUE_MS    true
+#define TAKES_VALUE_INT   true
+#define TAKES_VALUE_PATHS true
+#define ROW(KIND, name, flag, shorty, off, metavar, env, group, help)                              \
+    {#name, flag, off, metavar, env, help, shorty, TAKES_VALUE_##KIND, V6N_GROUP_IS_SPEC_##group},
+#define V6N_GROUP_IS_SPEC_SPEC  true
+#define V6N_GROUP_IS_SPEC_START false
+static table_option TABLE[] = {V6N_START_OPTION_TABLE(ROW)};
+#undef ROW
+#define N_TABLE (sizeof(TABLE) / sizeof(TABLE[0]))
+
+static bool is_selector(const table_option *t)
+{
+    return strcmp(t->name, "scope") == 0 || strcmp(t->name, "config_dir") == 0;
+}
+
+/* The group a table option belongs to. */
+static unsigned table_group(const table_option *t)
+{
+    if (is_selector(t))
+        return CLI_NODE | CLI_FOLDER;
+    return t->shapes_node ? CLI_START : CLI_STARTING;
+}
+
+/* The group an option code belongs to; 0 for options every command has. */
 static unsigned group_of(int opt)
 {
+    if (opt >= OPT_TABLE_OFF)
+        return table_group(&TABLE[opt - OPT_TABLE_OFF]);
+    if (opt >= OPT_TABLE)
+        return table_group(&TABLE[opt - OPT_TABLE]);
     switch (opt) {
     case 'n':
     case 'c':
-    case OPT_SYSTEM:
-    case OPT_USER:
         return CLI_NODE;
-    case 'i':
-    case OPT_KEEP:
-    case OPT_AUTO_REMOVE:
-    case OPT_FORCE_DB_MOUNT:
-    case OPT_MOUNT_SRC:
-    case OPT_SERVER_VERSION:
-    case OPT_DATA_DIR:
-    case OPT_LOG_DIR:
-    case OPT_DOCKER_SOCKET:
-    case OPT_HOST_PATH:
-    case OPT_WORKDIR:
-    case OPT_NO_LOCAL_CHECKS:
-    case OPT_VANTAGE6_VERSION:
-        return CLI_START;
-    case OPT_PULL:
     case OPT_ATTACH:
     case OPT_DETACH:
-    case OPT_NO_SERVER_VERSION:
         return CLI_STARTING;
     case OPT_PRETTY:
         return CLI_PRETTY;
@@ -124,14 +120,99 @@ static unsigned group_of(int opt)
     }
 }
 
-static int parse_pull(const char *v, v6n_pull_policy *out)
+/* Does a command with `groups` accept an option of group `g`? */
+static bool accepts(unsigned groups, unsigned g)
 {
-    static const char *const names[] = {"default", "missing", "always", "never"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(v, names[i]) == 0) {
-            *out = (v6n_pull_policy)i;
-            return 0;
+    return !g || (groups & g) != 0;
+}
+
+/* ---- help --------------------------------------------------------------------- */
+
+/* Print `text` wrapped to the help column. */
+static void print_wrapped(FILE *out, const char *text, int indent, int width)
+{
+    int col = indent;
+    const char *p = text;
+    while (*p) {
+        size_t word = strcspn(p, " ");
+        if (col > indent && col + 1 + (int)word > width) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', out);
+            col++;
         }
+        fwrite(p, 1, word, out);
+        col += (int)word;
+        p += word;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', out);
+}
+
+static void print_table_option(FILE *out, const table_option *t)
+{
+    char head[96];
+    int n = 0;
+    if (t->shorty)
+        n = snprintf(head, sizeof(head), "  -%c, --%s", t->shorty, t->flag);
+    else
+        n = snprintf(head, sizeof(head), "      --%s", t->flag);
+    if (t->metavar)
+        n += snprintf(head + n, sizeof(head) - (size_t)n, " %s", t->metavar);
+    if (t->off)
+        n += snprintf(head + n, sizeof(head) - (size_t)n, ", --%s", t->off);
+    fputs(head, out);
+    if (n >= 26)
+        fprintf(out, "\n%*s", 26, "");
+    else
+        fprintf(out, "%*s", 26 - n, "");
+    char help[1024];
+    snprintf(help, sizeof(help), "%s%s%s%s", t->help, t->env ? " (environment: " : "",
+             t->env ? t->env : "", t->env ? ")" : "");
+    /* print_wrapped starts at the current column (26) */
+    print_wrapped(out, help, 26, 92);
+}
+
+void cli_print_option_help(FILE *out, unsigned groups)
+{
+    static const struct {
+        unsigned group;
+        const char *title;
+    } sections[] = {
+        {CLI_NODE | CLI_FOLDER, "Which configs (the library's start options table):"},
+        {CLI_START, "Options that shape the node (as it is started, so also for judging it):"},
+        {CLI_STARTING, "Options of a start:"},
+    };
+    for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
+        bool any = false;
+        for (size_t i = 0; i < N_TABLE; i++) {
+            unsigned g = table_group(&TABLE[i]);
+            if (g != sections[s].group || !accepts(groups, g))
+                continue;
+            if (!any)
+                fprintf(out, "\n%s\n", sections[s].title);
+            any = true;
+            print_table_option(out, &TABLE[i]);
+        }
+    }
+}
+
+/* ---- parsing ------------------------------------------------------------------ */
+
+static int take_table(cli_args *a, int c, const char *arg, const char *command)
+{
+    bool off = c >= OPT_TABLE_OFF;
+    const table_option *t = &TABLE[c - (off ? OPT_TABLE_OFF : OPT_TABLE)];
+    const char *value = arg;
+    if (!t->takes_value)
+        value = strcmp(t->name, "scope") == 0 ? (off ? "user" : "system") : (off ? "0" : "1");
+    if (v6n_start_options_set(&a->opts, t->name, value) != V6N_OK)
+        return cli_usage_error(command, "--%s: %s", off ? t->off : t->flag,
+                               v6n_error_last()->message);
+    if (strcmp(t->name, "vantage6_version") == 0 && v6n_vantage6_version_check(arg) != V6N_OK)
+        return cli_usage_error(command, "--vantage6-version: %s", v6n_error_last()->message);
     return -1;
 }
 
@@ -139,6 +220,8 @@ static int parse_pull(const char *v, v6n_pull_policy *out)
 static int take(cli_args *a, int c, const char *arg, const char *command, const char *help,
                 unsigned groups)
 {
+    if (c >= OPT_TABLE)
+        return take_table(a, c, arg, command);
     char *end;
     switch (c) {
     case 'n':
@@ -147,64 +230,8 @@ static int take(cli_args *a, int c, const char *arg, const char *command, const 
     case 'c':
         a->config = arg;
         break;
-    case OPT_SYSTEM:
-        a->opts.scope = V6N_SCOPE_SYSTEM;
-        break;
-    case OPT_USER:
-        a->opts.scope = V6N_SCOPE_USER;
-        break;
-    case 'i':
-        a->opts.image = arg;
-        break;
-    case OPT_KEEP:
-        a->opts.keep = 1;
-        break;
-    case OPT_AUTO_REMOVE:
-        a->opts.keep = 0;
-        break;
-    case OPT_FORCE_DB_MOUNT:
-        a->opts.force_db_mount = 1;
-        break;
-    case OPT_MOUNT_SRC:
-        a->opts.mount_src = arg;
-        break;
-    case OPT_SERVER_VERSION:
-        a->opts.server_version = arg;
-        break;
-    case OPT_NO_SERVER_VERSION:
-        a->opts.no_server_version = 1;
-        break;
-    case OPT_DATA_DIR:
-        a->opts.data_dir = arg;
-        break;
-    case OPT_LOG_DIR:
-        a->opts.log_dir = arg;
-        break;
-    case OPT_DOCKER_SOCKET:
-        a->opts.docker_socket = arg;
-        break;
-    case OPT_HOST_PATH:
-        if (cli_add_path_map(a, arg) != 0)
-            return cli_usage_error(command, "--host-path wants LOCAL=HOST (got '%s')", arg);
-        break;
-    case OPT_WORKDIR:
-        a->opts.working_dir = arg;
-        break;
-    case OPT_NO_LOCAL_CHECKS:
-        a->opts.no_local_checks = 1;
-        break;
-    case OPT_VANTAGE6_VERSION:
-        if (v6n_vantage6_version_check(arg) != V6N_OK)
-            return cli_usage_error(command, "--vantage6-version: %s", v6n_error_last()->message);
-        a->opts.vantage6_version = arg;
-        break;
     case OPT_PRETTY:
         a->pretty = true;
-        break;
-    case OPT_PULL:
-        if (parse_pull(arg, &a->opts.pull) != 0)
-            return cli_usage_error(
-                command, "--pull wants missing, always, never or default (got '%s')", arg);
         break;
     case OPT_ATTACH:
         a->attach = true;
@@ -256,9 +283,52 @@ static int take(cli_args *a, int c, const char *arg, const char *command, const 
         break;
     case 'h':
         fputs(help, stdout);
+        cli_print_option_help(stdout, groups);
         return EXIT_OK;
     default:
         return cli_usage_error(command, "unknown option");
+    }
+    return -1;
+}
+
+/* The long options getopt sees: the commands' own, then the table's. */
+static void long_options(struct option *out, char *shorts, size_t shorts_size)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < N_OWN; i++)
+        out[n++] = OWN_OPTIONS[i];
+    snprintf(shorts, shorts_size, ":n:c:ft:Fh");
+    for (size_t i = 0; i < N_TABLE; i++) {
+        const table_option *t = &TABLE[i];
+        out[n++] = (struct option){t->flag, t->takes_value ? required_argument : no_argument, NULL,
+                                   OPT_TABLE + (int)i};
+        if (t->off)
+            out[n++] = (struct option){t->off, no_argument, NULL, OPT_TABLE_OFF + (int)i};
+        if (t->shorty) {
+            size_t len = strlen(shorts);
+            snprintf(shorts + len, shorts_size - len, "%c%s", t->shorty, t->takes_value ? ":" : "");
+        }
+    }
+    out[n] = (struct option){NULL, 0, NULL, 0};
+}
+
+/* The table's short letters map to their table code. */
+static int table_code_of_short(int c)
+{
+    for (size_t i = 0; i < N_TABLE; i++)
+        if (TABLE[i].shorty && TABLE[i].shorty == c)
+            return OPT_TABLE + (int)i;
+    return c;
+}
+
+/* Start options from the environment, as `v6 node start` reads them (the
+ * table's env column; empty values are ignored). */
+static int options_from_env(cli_args *a, const char *command)
+{
+    for (size_t i = 0; i < N_TABLE; i++) {
+        const char *v = TABLE[i].env ? getenv(TABLE[i].env) : NULL;
+        if (v && *v && v6n_start_options_set(&a->opts, TABLE[i].name, v) != V6N_OK)
+            return cli_usage_error(command, "%s: %s", TABLE[i].env, v6n_error_last()->message);
     }
     return -1;
 }
@@ -268,19 +338,24 @@ int cli_parse(int argc, char **argv, cli_args *a, const char *command, const cha
 {
     memset(a, 0, sizeof(*a));
     v6n_start_options_init(&a->opts, V6N_START_OPTIONS_VERSION);
-    cli_options_from_env(&a->opts);
     a->timeout_s = -1;
     a->tail = -1;
+    int status = options_from_env(a, command);
+    if (status >= 0)
+        return status;
+    struct option options[N_OWN + 2 * N_TABLE + 1];
+    char shorts[64];
+    long_options(options, shorts, sizeof(shorts));
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":n:c:i:ft:Fh", OPTIONS, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
         if (c == ':')
             return cli_usage_error(command, "option '%s' needs a value", argv[optind - 1]);
-        unsigned group = group_of(c);
-        if (c == '?' || (group && !(groups & group)))
+        c = table_code_of_short(c);
+        if (c == '?' || !accepts(groups, group_of(c)))
             return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
-        int status = take(a, c, optarg, command, help, groups);
+        status = take(a, c, optarg, command, help, groups);
         if (status >= 0)
             return status;
     }
@@ -294,6 +369,35 @@ int cli_parse(int argc, char **argv, cli_args *a, const char *command, const cha
         return cli_usage_error(command, "which node? Give -n NAME or -c PATH%s",
                                (groups & CLI_ALL) ? " (or --all)" : "");
     return -1;
+}
+
+void cli_args_free(cli_args *a)
+{
+    v6n_start_options_dispose(&a->opts);
+}
+
+int cli_node_open(const cli_args *a, v6n_node **out)
+{
+    if (a->config)
+        return v6n_node_open_config(out, a->config, &a->opts);
+    return v6n_node_open(out, a->name, &a->opts);
+}
+
+int cli_load_config(const cli_args *a, v6n_config **out)
+{
+    if (a->config)
+        return v6n_config_load(out, a->config);
+    return v6n_config_load_name(out, a->name, a->opts.scope, a->opts.config_dir);
+}
+
+size_t cli_table_option_count(void)
+{
+    return N_TABLE;
+}
+
+const char *cli_table_option_flag(size_t i)
+{
+    return i < N_TABLE ? TABLE[i].flag : NULL;
 }
 
 char *cli_node_name(const cli_args *a)

@@ -7,9 +7,8 @@
 
 #include "v6node.h"
 
-#define CLI_MAX_PATH_MAPS 16
-#define CLI_MAX_HOSTS     8
-#define CLI_MAX_LAYERS    128
+#define CLI_MAX_HOSTS  8
+#define CLI_MAX_LAYERS 128
 
 /* State of the progress display of one command. */
 typedef struct cli_progress {
@@ -30,8 +29,7 @@ void cli_progress_end(cli_progress *p);
 typedef struct cli_args {
     const char *name;
     const char *config;
-    v6n_start_options opts; /* the scope lives here too */
-    v6n_path_map maps[CLI_MAX_PATH_MAPS];
+    v6n_start_options opts; /* the table's options, scope included (set() owns the strings) */
     bool pretty, attach, force, all, json, keep_volumes, follow, timestamps;
     int timeout_s;                    /* -1: the engine's default */
     long tail;                        /* -1: all */
@@ -48,15 +46,17 @@ typedef struct cli_args {
 #define CLI_PRETTY        0x010u
 #define CLI_JSON          0x020u
 #define CLI_ALL           0x040u
-#define CLI_FORCE         0x080u /* -f/--force */
-#define CLI_STOP          0x100u /* -t/--timeout, --keep-volumes */
-#define CLI_LOGS          0x200u /* --tail, -F/--follow, --timestamps */
-#define CLI_HOST          0x400u /* one --host or --context */
-#define CLI_HOSTS         0x800u /* several --host/--context */
+#define CLI_FORCE         0x080u  /* -f/--force */
+#define CLI_STOP          0x100u  /* -t/--timeout, --keep-volumes */
+#define CLI_LOGS          0x200u  /* --tail, -F/--follow, --timestamps */
+#define CLI_HOST          0x400u  /* one --host or --context */
+#define CLI_HOSTS         0x800u  /* several --host/--context */
+#define CLI_FOLDER        0x1000u /* --system/--user, --config-dir without a node (list) */
 
 /* Parse the command line of `command` into `a` (which it initialises, reading
  * the volume and key variables from the environment as `v6 node start` does).
- * Returns -1 to go on, else the exit status (help printed, or a usage error). */
+ * Returns -1 to go on, else the exit status (help printed, or a usage error).
+ * Free `a` with cli_args_free() in every case. */
 int cli_parse(int argc, char **argv, cli_args *a, const char *command, const char *help,
               unsigned groups);
 /* The node name -n gives, or the stem of -c's file (NULL for neither). Caller frees. */
@@ -95,13 +95,16 @@ int cli_fail(const char *what);
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Fill the start options from the environment as `v6 node start` does:
- * DATA_VOLUME_NAME, VPN_VOLUME_NAME, SSH_TUNNEL_VOLUME_NAME,
- * SSH_SQUID_VOLUME_NAME and PRIVATE_KEY (empty values are ignored). */
-void cli_options_from_env(v6n_start_options *opts);
+/* The help of the start options a command with `groups` accepts, from the
+ * library's table. */
+void cli_print_option_help(FILE *out, unsigned groups);
+/* The table's options as the CLI has them (tests). */
+size_t cli_table_option_count(void);
+const char *cli_table_option_flag(size_t i);
 
-/* Parse "LOCAL=HOST" into the next free map slot. */
-int cli_add_path_map(cli_args *a, const char *arg);
+/* Open the node that -n/-c and the scope select, with the command line's
+ * start options. */
+int cli_node_open(const cli_args *a, v6n_node **out);
 
 int cmd_stop(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
@@ -113,7 +116,7 @@ int cmd_remove(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_files(int argc, char **argv);
 
-/* Free what cli_add_path_map allocated. */
+/* Free what cli_parse made. */
 void cli_args_free(cli_args *a);
 
 /* Load the config that -n/-c and the scope select. */

@@ -22,10 +22,12 @@ static const char STATUS_HELP[] =
     "    from the container its config (and the environment) gives now: image, command,\n"
     "    environment, binds, labels, extra hosts, auto-remove. Drift means the config\n"
     "    changed since the start: restart the node to apply it.\n"
-    "    Passwords in database URIs are shown as ***. Give the start options the node\n"
-    "    was started with (-i, --keep, --mount-src...), or they show as drift. The node\n"
-    "    is judged as the vantage6 release it was built as (recorded at start), not as\n"
-    "    today's default; --vantage6-version V that differs from it shows as drift.\n"
+    "    Passwords in database URIs are shown as ***. The node is judged by the way it\n"
+    "    was started (its start record: the options, the image and the vantage6\n"
+    "    release), so a node started with -i IMAGE or as 4.14 shows no drift for that;\n"
+    "    a start option given here replaces the recorded one (and shows as drift when\n"
+    "    it differs). When the config is gone or no longer builds (a database file\n"
+    "    removed), the state is still shown, with the reason there is no drift.\n"
     "    C API: v6n_node_status_get().\n"
     "\n"
     "OPTIONS\n"
@@ -35,8 +37,9 @@ static const char STATUS_HELP[] =
     "        --context NAME  the engine of a Docker context, with its own TLS files;\n"
     "                        repeatable, and may be mixed with --host\n"
     "        --json          one JSON object: name, scope, config, state, status,\n"
-    "                        container, id, image, started_at, finished_at, exit_code,\n"
-    "                        vantage6_version, drift (a list of sentences)\n"
+    "                        container, id, image, created_at, started_at, finished_at,\n"
+    "                        exit_code, vantage6_version, labels, ports, drift (a list of\n"
+    "                        sentences), drift_error; null where there is no value\n"
     "\n"
     "EXIT STATUS\n"
     "    0 running (on every --host); 3 not running (stopped or absent); 1 error (bad\n"
@@ -48,7 +51,8 @@ static const char LIST_HELP[] =
     "    v6node list - every node: configs here and node containers on the engine\n"
     "\n"
     "SYNOPSIS\n"
-    "    v6node list [--json] [--host URL | --context NAME]...\n"
+    "    v6node list [--json] [--config-dir DIR [--system | --user]]\n"
+    "                [--host URL | --context NAME]...\n"
     "\n"
     "DESCRIPTION\n"
     "    Lists each node config in the user and system folders with the state of its\n"
@@ -58,7 +62,7 @@ static const char LIST_HELP[] =
     "\n"
     "OPTIONS\n"
     "        --json          a JSON list of {name, scope, state, status, container, id,\n"
-    "                        image, config, config_error}\n"
+    "                        image, created_at, config, config_error} (null: no value)\n"
     "        --host URL      list the nodes of this engine (unix:///path or tcp://host:port;\n"
     "                        TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH); repeat it for\n"
     "                        several engines: each node is then labelled with its engine\n"
@@ -82,7 +86,7 @@ static const char FILES_HELP[] =
     "    database's label, uri (passwords shown as ***) and type. Needs no engine.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 printed; 1 the config cannot be loaded; 2 bad command line.\n";
+    "    0 printed; 1 the config cannot be loaded; 2 bad command line; 3 no config.\n";
 
 /* ---- JSON output ------------------------------------------------------------ */
 
@@ -119,6 +123,32 @@ static char *redacted(const char *uri)
     return v6n_uri_redact(&out, uri) == V6N_OK ? out : strdup("***");
 }
 
+/* Copy a parsed JSON value into `g`. */
+static void gen_value(yajl_gen g, yajl_val v)
+{
+    if (YAJL_IS_STRING(v)) {
+        js(g, YAJL_GET_STRING(v));
+    } else if (YAJL_IS_INTEGER(v)) {
+        yajl_gen_integer(g, YAJL_GET_INTEGER(v));
+    } else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+        yajl_gen_bool(g, YAJL_IS_TRUE(v));
+    } else if (YAJL_IS_ARRAY(v)) {
+        yajl_gen_array_open(g);
+        for (size_t j = 0; j < v->u.array.len; j++)
+            gen_value(g, v->u.array.values[j]);
+        yajl_gen_array_close(g);
+    } else if (YAJL_IS_OBJECT(v)) {
+        yajl_gen_map_open(g);
+        for (size_t k = 0; k < v->u.object.len; k++) {
+            js(g, v->u.object.keys[k]);
+            gen_value(g, v->u.object.values[k]);
+        }
+        yajl_gen_map_close(g);
+    } else {
+        yajl_gen_null(g);
+    }
+}
+
 /* Emit into `g` the object(s) of JSON text `json` (an object, or each element
  * of a list) with "engine": host as their first key. */
 static void emit_labelled(yajl_gen g, const char *json, const char *host)
@@ -131,55 +161,52 @@ static void emit_labelled(yajl_gen g, const char *json, const char *host)
         yajl_gen_map_open(g);
         jkv(g, "engine", host);
         for (size_t k = 0; YAJL_IS_OBJECT(o) && k < o->u.object.len; k++) {
-            yajl_val x = o->u.object.values[k];
             js(g, o->u.object.keys[k]);
-            if (YAJL_IS_STRING(x)) {
-                js(g, YAJL_GET_STRING(x));
-            } else if (YAJL_IS_INTEGER(x)) {
-                yajl_gen_integer(g, YAJL_GET_INTEGER(x));
-            } else if (YAJL_IS_ARRAY(x)) { /* drift: a list of strings */
-                yajl_gen_array_open(g);
-                for (size_t j = 0; j < x->u.array.len; j++)
-                    js(g,
-                       YAJL_IS_STRING(x->u.array.values[j]) ? x->u.array.values[j]->u.string : "");
-                yajl_gen_array_close(g);
-            } else {
-                yajl_gen_null(g);
-            }
+            gen_value(g, o->u.object.values[k]);
         }
         yajl_gen_map_close(g);
     }
     yajl_tree_free(v);
 }
 
-static void print_status_text(const v6n_node_status *st, const v6n_node_spec *spec,
-                              const v6n_config *config, v6n_scope scope, const char *engine)
+static void print_status_text(const v6n_node_status *st, const char *engine)
 {
     v6n_node_state state = v6n_node_status_state(st);
     size_t drift = v6n_node_status_drift_count(st);
+    const char *config = v6n_node_status_config(st);
     if (engine)
         printf("engine     %s\n", engine);
-    printf("node       %s (%s scope)\n", v6n_node_spec_node_name(spec), v6n_scope_name(scope));
-    printf("config     %s\n", v6n_config_path(config));
+    printf("node       %s (%s scope)\n", v6n_node_status_name(st),
+           v6n_scope_name(v6n_node_status_scope(st)));
+    printf("config     %s\n", config ? config : "(none here)");
     printf("state      %s", v6n_node_state_name(state));
     if (state != V6N_NODE_ABSENT &&
         strcmp(v6n_node_status_text(st), v6n_node_state_name(state)) != 0)
         printf(" (%s)", v6n_node_status_text(st));
     putchar('\n');
-    printf("container  %s", v6n_node_spec_container_name(spec));
+    printf("container  %s", v6n_node_status_container(st));
     if (state != V6N_NODE_ABSENT)
         printf(" (id %.12s)", v6n_node_status_container_id(st));
     putchar('\n');
     if (state == V6N_NODE_ABSENT)
         return;
     printf("image      %s\n", v6n_node_status_image(st));
-    printf("vantage6   %s (the release the node was built as)\n",
-           v6n_node_status_vantage6_version(st));
-    printf("started    %s\n", v6n_node_status_started_at(st));
+    if (v6n_node_status_vantage6_version(st))
+        printf("vantage6   %s (the release the node was built as)\n",
+               v6n_node_status_vantage6_version(st));
+    if (v6n_node_status_created_at(st))
+        printf("created    %s\n", v6n_node_status_created_at(st));
+    if (v6n_node_status_started_at(st))
+        printf("started    %s\n", v6n_node_status_started_at(st));
     if (state != V6N_NODE_RUNNING)
-        printf("finished   %s (exit code %d)\n", v6n_node_status_finished_at(st),
+        printf("finished   %s (exit code %d)\n",
+               v6n_node_status_finished_at(st) ? v6n_node_status_finished_at(st) : "-",
                v6n_node_status_exit_code(st));
-    if (drift == 0) {
+    for (size_t i = 0; i < v6n_node_status_port_count(st); i++)
+        printf("port       %s\n", v6n_node_status_port(st, i));
+    if (v6n_node_status_drift_error(st)) {
+        printf("drift      not judged: %s\n", v6n_node_status_drift_error(st));
+    } else if (drift == 0) {
         printf("drift      none: the container matches the config\n");
     } else {
         printf("drift      config changed since start; restart to apply:\n");
@@ -197,10 +224,9 @@ int cmd_status(int argc, char **argv)
         cli_args_free(&a);
         return status;
     }
-    v6n_config *config = NULL;
-    v6n_node_spec *spec = NULL;
-    if (cli_load_config(&a, &config) || v6n_node_spec_build(&spec, config, &a.opts)) {
-        status = cli_fail(NULL); /* a missing or invalid config: 1 */
+    v6n_node *node = NULL;
+    if (cli_node_open(&a, &node)) {
+        status = cli_fail_status();
         goto cleanup;
     }
     /* one engine (DOCKER_HOST) or each --host; the exit status says whether
@@ -215,8 +241,8 @@ int cmd_status(int argc, char **argv)
         v6n_client *client = NULL;
         v6n_node_status *st = NULL;
         char *json = NULL;
-        if (cli_client(&client, &a, e) || v6n_node_status_get(&st, client, spec) ||
-            (a.json && v6n_node_status_json(&json, st, spec))) {
+        if (cli_client(&client, &a, e) || v6n_node_status_get(&st, node, client) ||
+            (a.json && v6n_node_status_json(&json, st))) {
             status = cli_fail_status();
             v6n_client_free(client);
             v6n_node_status_free(st);
@@ -233,7 +259,7 @@ int cmd_status(int argc, char **argv)
         } else {
             if (e)
                 putchar('\n');
-            print_status_text(st, spec, config, a.opts.scope, labelled ? host : NULL);
+            print_status_text(st, labelled ? host : NULL);
         }
         v6n_free(json);
         v6n_node_status_free(st);
@@ -246,8 +272,7 @@ int cmd_status(int argc, char **argv)
     }
     status = all_running ? EXIT_OK : EXIT_NOTFOUND;
 cleanup:
-    v6n_node_spec_free(spec);
-    v6n_config_free(config);
+    v6n_node_free(node);
     cli_args_free(&a);
     return status;
 }
@@ -260,23 +285,25 @@ static void print_list_table(const v6n_node_list *list, const char *engine, bool
                "NAME", "SCOPE", "STATE", "STATUS", "CONFIG");
     for (size_t i = 0; i < n; i++) {
         const char *config = v6n_node_list_config_path(list, i);
-        const char *error = v6n_node_list_config_error(list, i);
+        const char *text = v6n_node_list_status_text(list, i);
         if (engine)
             printf("%-31.31s ", engine);
         printf("%-24s %-7s %-9s %-22.22s %s%s\n", v6n_node_list_name(list, i),
                v6n_scope_name(v6n_node_list_scope(list, i)),
-               v6n_node_state_name(v6n_node_list_state(list, i)),
-               *v6n_node_list_status_text(list, i) ? v6n_node_list_status_text(list, i) : "-",
-               *config ? config : "(no config here)", *error ? " (invalid: see status)" : "");
+               v6n_node_state_name(v6n_node_list_state(list, i)), text ? text : "-",
+               config ? config : "(no config here)",
+               v6n_node_list_config_error(list, i) ? " (invalid: see status)" : "");
     }
 }
 
 int cmd_list(int argc, char **argv)
 {
     cli_args s;
-    int status = cli_parse(argc, argv, &s, "list", LIST_HELP, CLI_JSON | CLI_HOSTS);
-    if (status >= 0)
+    int status = cli_parse(argc, argv, &s, "list", LIST_HELP, CLI_JSON | CLI_HOSTS | CLI_FOLDER);
+    if (status >= 0) {
+        cli_args_free(&s);
         return status;
+    }
     size_t engines = s.nhosts ? s.nhosts : 1;
     bool labelled = s.nhosts > 0;
     size_t shown = 0;
@@ -288,13 +315,14 @@ int cmd_list(int argc, char **argv)
         v6n_client *client = NULL;
         v6n_node_list *list = NULL;
         char *json = NULL;
-        if (cli_client(&client, &s, e) || v6n_node_list_get(&list, client) ||
+        if (cli_client(&client, &s, e) || v6n_node_list_get(&list, client, &s.opts) ||
             (s.json && v6n_node_list_json(&json, list))) {
             status = cli_fail_status();
             v6n_node_list_free(list);
             v6n_client_free(client);
             if (g)
                 yajl_gen_free(g);
+            cli_args_free(&s);
             return status;
         }
         if (g)
@@ -314,6 +342,7 @@ int cmd_list(int argc, char **argv)
     }
     if (!s.json && shown == 0)
         printf("no nodes: no configs in the user or system folders, no node containers\n");
+    cli_args_free(&s);
     return EXIT_OK;
 }
 
@@ -321,12 +350,14 @@ int cmd_files(int argc, char **argv)
 {
     cli_args s;
     int status = cli_parse(argc, argv, &s, "files", FILES_HELP, CLI_NODE | CLI_START | CLI_JSON);
-    if (status >= 0)
+    if (status >= 0) {
+        cli_args_free(&s);
         return status;
+    }
     v6n_config *config = NULL;
     v6n_node_spec *spec = NULL;
     if (load_spec(&s, &config, &spec)) {
-        status = cli_fail(NULL);
+        status = cli_fail_status();
         goto cleanup;
     }
     char log_file[4200];
@@ -371,5 +402,6 @@ int cmd_files(int argc, char **argv)
 cleanup:
     v6n_node_spec_free(spec);
     v6n_config_free(config);
+    cli_args_free(&s);
     return status;
 }

@@ -27,8 +27,6 @@ static const char STOP_HELP[] =
     "    -n, --name NAME     the node to stop (no config needed)\n"
     "    -c, --config PATH   the node whose config is PATH (its stem is the name)\n"
     "        --all           every running node\n"
-    "        --system        system scope\n"
-    "        --user          user scope (the default)\n"
     "    -f, --force         kill the node at once (SIGKILL) instead of stopping it\n"
     "    -t, --timeout S     seconds between SIGTERM and SIGKILL (default: the engine's, 10)\n"
     "        --keep-volumes  do not remove the node's volumes\n"
@@ -54,15 +52,18 @@ static const char RESTART_HELP[] =
     "DESCRIPTION\n"
     "    Stops the node as `v6node stop` does (its volumes are removed and made again),\n"
     "    then starts it as `v6node start` does, from the config as it is now: this is\n"
-    "    how a changed config (see `v6node status`) takes effect. A node that is not\n"
-    "    running is just started. With --all, every running node that has a config\n"
-    "    here is restarted. The node comes back as the vantage6 release it was built\n"
-    "    as, unless --vantage6-version names another. C API: v6n_node_restart().\n"
+    "    how a changed config (see `v6node status`) takes effect. The node comes back\n"
+    "    the way it was last started (its options, image and vantage6 release, from its\n"
+    "    start record); an option given here replaces the recorded one. A node that is\n"
+    "    not running is just started. With --all, every running node that has a config\n"
+    "    here is restarted. C API: v6n_node_restart().\n"
     "\n"
     "OPTIONS\n"
+    "    -n, --name NAME, -c, --config PATH   the node\n"
     "    -f, --force, -t, --timeout S   as in v6node stop\n"
     "    --all                          every running node with a config here\n"
-    "    every option of v6node start (see 'v6node start --help')\n"
+    "    --attach, --detach             as in v6node start\n"
+    "    --host URL, --context NAME     the engine\n"
     "\n"
     "EXIT STATUS\n"
     "    as v6node start.\n";
@@ -75,10 +76,11 @@ static const char REMOVE_HELP[] =
     "    v6node remove [-n NAME | -c PATH] [--system | --user] [-f]\n"
     "\n"
     "DESCRIPTION\n"
-    "    Removes a node that is not running: its stopped container, its four volumes,\n"
-    "    its config file, and its data and log folders when they are the node's\n"
-    "    default vantage6 folders (a folder set with `directories:` may be shared and\n"
-    "    is kept). Asks for confirmation on a terminal unless --force.\n"
+    "    Removes a node that is not running: its stopped container, its four volumes\n"
+    "    (the names it was started with), its config file, and its data and log folders\n"
+    "    when they are the node's default vantage6 folders (a folder set with\n"
+    "    `directories:` may be shared and is kept). Works for a node whose config is\n"
+    "    gone too. Asks for confirmation on a terminal unless --force.\n"
     "    C API: v6n_node_remove().\n"
     "\n"
     "OPTIONS\n"
@@ -124,16 +126,29 @@ static void stop_options_from(v6n_stop_options *so, const cli_args *s, cli_progr
     v6n_stop_options init = V6N_STOP_OPTIONS_INIT;
     *so = init;
     so->force = s->force;
-    so->timeout_s = s->timeout_s;
+    so->timeout_ms = s->timeout_s >= 0 ? s->timeout_s * 1000L : -1;
     so->keep_volumes = s->keep_volumes;
-    so->on_event = cli_print_event;
-    so->payload = p;
+    so->callbacks.on_event = cli_print_event;
+    so->callbacks.payload = p;
+}
+
+/* Stop the node of container entry i of `list`: by its container, so that a
+ * node whose config is gone stops too. */
+static int stop_listed(v6n_client *client, const v6n_node_list *list, size_t i,
+                       const v6n_stop_options *so)
+{
+    v6n_node *node = NULL;
+    int rc = v6n_node_open_container(&node, v6n_node_list_container_name(list, i), NULL);
+    if (!rc)
+        rc = v6n_node_stop(node, client, so);
+    v6n_node_free(node);
+    return rc;
 }
 
 static int stop_all(v6n_client *client, v6n_stop_options *so)
 {
     v6n_node_list *list = NULL;
-    if (v6n_node_list_get(&list, client))
+    if (v6n_node_list_get(&list, client, NULL))
         return cli_fail_status();
     int status = EXIT_OK;
     size_t stopped = 0;
@@ -142,7 +157,7 @@ static int stop_all(v6n_client *client, v6n_stop_options *so)
             continue;
         const char *name = v6n_node_list_name(list, i);
         v6n_scope scope = v6n_node_list_scope(list, i);
-        if (v6n_node_stop(client, name, scope, so)) {
+        if (stop_listed(client, list, i, so)) {
             status = cli_fail_status();
             continue;
         }
@@ -160,11 +175,16 @@ int cmd_stop(int argc, char **argv)
     cli_args s;
     int status = cli_parse(argc, argv, &s, "stop", STOP_HELP,
                            CLI_NODE | CLI_ALL | CLI_FORCE | CLI_STOP | CLI_HOST);
-    if (status >= 0)
+    if (status >= 0) {
+        cli_args_free(&s);
         return status;
+    }
     v6n_client *client = NULL;
-    if (cli_client(&client, &s, 0))
+    v6n_node *node = NULL;
+    if (cli_client(&client, &s, 0)) {
+        cli_args_free(&s);
         return cli_fail_status();
+    }
     cli_progress p = {0};
     v6n_stop_options so;
     stop_options_from(&so, &s, &p);
@@ -176,47 +196,39 @@ int cmd_stop(int argc, char **argv)
         so.vpn_volume = s.opts.vpn_volume;
         so.ssh_volume = s.opts.ssh_volume;
         so.squid_volume = s.opts.squid_volume;
-        char *name = cli_node_name(&s);
-        if (v6n_node_stop(client, name, s.opts.scope, &so)) {
+        if (cli_node_open(&s, &node) || v6n_node_stop(node, client, &so)) {
             status = cli_fail_status();
         } else {
             status = EXIT_OK;
-            fprintf(stderr, "v6node: stopped node %s\n", name);
+            fprintf(stderr, "v6node: stopped node %s\n", v6n_node_name(node));
         }
-        free(name);
     }
+    v6n_node_free(node);
     v6n_client_free(client);
+    cli_args_free(&s);
     return status;
 }
 
-/* Restart one node from its config, with the command line's start options. */
-static int restart_one(v6n_client *client, cli_args *a, const char *name, v6n_scope scope,
-                       const v6n_stop_options *so)
+/* Restart one node: as it was started (its record), with the command line's
+ * start options over that. */
+static int restart_one(v6n_client *client, const cli_args *a, v6n_node *node,
+                       const v6n_stop_options *so, v6n_callbacks *cb)
 {
-    v6n_config *config = NULL;
-    v6n_node_spec *spec = NULL;
     char *id = NULL;
     int status;
-    a->opts.scope = scope;
-    int rc = a->config ? v6n_config_load(&config, a->config)
-                       : v6n_config_load_name(&config, name, scope, NULL);
-    if (rc || v6n_node_spec_build(&spec, config, &a->opts)) {
-        status = cli_fail(NULL);
-    } else if (v6n_node_restart(&id, client, spec, &a->opts, so)) {
+    v6n_node_set_callbacks(node, cb);
+    if (v6n_node_restart(&id, node, client, so)) {
         status = cli_fail_status();
     } else {
         status = EXIT_OK;
-        fprintf(stderr, "v6node: node %s is running in container %s\n",
-                v6n_node_spec_node_name(spec), v6n_node_spec_container_name(spec));
+        fprintf(stderr, "v6node: node %s is running in container %s\n", v6n_node_name(node),
+                v6n_node_container(node));
         printf("%s\n", id);
         fflush(stdout);
         if (a->attach)
-            status = cli_follow_logs(client, v6n_node_spec_container_name(spec),
-                                     v6n_node_spec_node_name(spec));
+            status = cli_follow_logs(client, v6n_node_container(node), v6n_node_name(node));
     }
     v6n_free(id);
-    v6n_node_spec_free(spec);
-    v6n_config_free(config);
     return status;
 }
 
@@ -236,37 +248,36 @@ int cmd_restart(int argc, char **argv)
     }
     cli_progress p = {0};
     p.tty = isatty(STDERR_FILENO);
-    a.opts.on_event = cli_print_event;
-    a.opts.payload = &p;
-    v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
-    so.force = a.force;
-    so.timeout_s = a.timeout_s;
-    so.on_event = cli_print_event;
-    so.payload = &p;
+    v6n_callbacks cb = {.on_event = cli_print_event, .payload = &p};
+    v6n_stop_options so;
+    stop_options_from(&so, &a, &p);
     v6n_client *client = NULL;
     if (cli_client(&client, &a, 0)) {
         cli_args_free(&a);
         return cli_fail_status();
     }
     if (!a.all) {
-        char *name = NULL;
-        if (a.name)
-            name = strdup(a.name);
-        status = restart_one(client, &a, name ? name : "", a.opts.scope, &so);
-        free(name);
+        v6n_node *node = NULL;
+        status =
+            cli_node_open(&a, &node) ? cli_fail_status() : restart_one(client, &a, node, &so, &cb);
+        v6n_node_free(node);
     } else {
         v6n_node_list *list = NULL;
         status = EXIT_OK;
-        if (v6n_node_list_get(&list, client)) {
+        if (v6n_node_list_get(&list, client, NULL))
             status = cli_fail_status();
-        }
         size_t restarted = 0;
         for (size_t i = 0; i < v6n_node_list_count(list); i++) {
             if (v6n_node_list_state(list, i) != V6N_NODE_RUNNING ||
-                !*v6n_node_list_config_path(list, i))
+                !v6n_node_list_config_path(list, i))
                 continue;
-            int one = restart_one(client, &a, v6n_node_list_name(list, i),
-                                  v6n_node_list_scope(list, i), &so);
+            v6n_node *node = NULL;
+            v6n_start_options opts = a.opts; /* each node in its own scope */
+            opts.scope = v6n_node_list_scope(list, i);
+            int one = v6n_node_open_config(&node, v6n_node_list_config_path(list, i), &opts)
+                          ? cli_fail_status()
+                          : restart_one(client, &a, node, &so, &cb);
+            v6n_node_free(node);
             if (one != EXIT_OK)
                 status = one;
             else
@@ -286,41 +297,43 @@ int cmd_remove(int argc, char **argv)
     cli_args s;
     int status = cli_parse(argc, argv, &s, "remove", REMOVE_HELP,
                            CLI_NODE | CLI_START | CLI_FORCE | CLI_HOST);
-    if (status >= 0)
+    if (status >= 0) {
+        cli_args_free(&s);
         return status;
-    v6n_config *config = NULL;
-    v6n_node_spec *spec = NULL;
+    }
+    v6n_node *node = NULL;
     v6n_client *client = NULL;
-    if (cli_load_config(&s, &config) || v6n_node_spec_build(&spec, config, &s.opts) ||
-        cli_client(&client, &s, 0)) {
+    if (cli_node_open(&s, &node) || cli_client(&client, &s, 0)) {
         status = cli_fail_status();
         goto cleanup;
     }
     char question[1024];
     snprintf(question, sizeof(question),
-             "Remove node %s: its container, volumes, config %s and folders?",
-             v6n_node_spec_node_name(spec), v6n_config_path(config));
+             "Remove node %s: its container, volumes, config %s and folders?", v6n_node_name(node),
+             v6n_node_config_path(node) ? v6n_node_config_path(node) : "(none here)");
     int yes = confirm("remove", s.force, question);
     if (yes < 0) {
         status = -yes;
         goto cleanup;
     }
     if (!yes) {
-        fprintf(stderr, "v6node: node %s was not removed\n", v6n_node_spec_node_name(spec));
+        fprintf(stderr, "v6node: node %s was not removed\n", v6n_node_name(node));
         status = EXIT_OK;
         goto cleanup;
     }
     cli_progress p = {0};
-    if (v6n_node_remove(client, spec, cli_print_event, &p)) {
+    v6n_callbacks cb = {.on_event = cli_print_event, .payload = &p};
+    v6n_node_set_callbacks(node, &cb);
+    if (v6n_node_remove(node, client)) {
         status = cli_fail_status();
     } else {
         status = EXIT_OK;
-        fprintf(stderr, "v6node: removed node %s\n", v6n_node_spec_node_name(spec));
+        fprintf(stderr, "v6node: removed node %s\n", v6n_node_name(node));
     }
 cleanup:
     v6n_client_free(client);
-    v6n_node_spec_free(spec);
-    v6n_config_free(config);
+    v6n_node_free(node);
+    cli_args_free(&s);
     return status;
 }
 
@@ -329,8 +342,10 @@ int cmd_clean(int argc, char **argv)
     cli_args s;
     int status = cli_parse(argc, argv, &s, "clean", CLEAN_HELP,
                            CLI_NODE | CLI_NODE_OPTIONAL | CLI_FORCE | CLI_HOST);
-    if (status >= 0)
+    if (status >= 0) {
+        cli_args_free(&s);
         return status;
+    }
     char *name = (s.name || s.config) ? cli_node_name(&s) : NULL;
     char question[512];
     if (name)
@@ -342,6 +357,7 @@ int cmd_clean(int argc, char **argv)
     int yes = confirm("clean", s.force, question);
     if (yes <= 0) {
         free(name);
+        cli_args_free(&s);
         if (yes == 0)
             fprintf(stderr, "v6node: nothing was removed\n");
         return yes < 0 ? -yes : EXIT_OK;
@@ -349,8 +365,9 @@ int cmd_clean(int argc, char **argv)
     v6n_client *client = NULL;
     size_t removed = 0;
     cli_progress p = {0};
+    v6n_callbacks cb = {.on_event = cli_print_event, .payload = &p};
     if (cli_client(&client, &s, 0) ||
-        v6n_volumes_clean(&removed, client, name, s.opts.scope, cli_print_event, &p)) {
+        v6n_volumes_clean(&removed, client, name, s.opts.scope, &cb)) {
         status = cli_fail_status();
     } else {
         status = EXIT_OK;
@@ -359,5 +376,6 @@ int cmd_clean(int argc, char **argv)
     }
     v6n_client_free(client);
     free(name);
+    cli_args_free(&s);
     return status;
 }

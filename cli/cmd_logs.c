@@ -78,7 +78,7 @@ static int stream_logs(v6n_client *client, const char *container, const cli_args
     lo.follow = s->follow;
     lo.tail = s->tail;
     lo.timestamps = s->timestamps;
-    lo.on_data = print_logs;
+    lo.callbacks.on_log = print_logs;
     int rc = v6n_container_logs(client, container, &lo);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
@@ -107,29 +107,24 @@ static int logs_command(int argc, char **argv, const char *command, const char *
     cli_args s;
     int status =
         cli_parse(argc, argv, &s, command, help, CLI_NODE | CLI_HOST | (attach ? 0 : CLI_LOGS));
-    if (status >= 0)
+    if (status >= 0) {
+        cli_args_free(&s);
         return status;
-    char *name = cli_node_name(&s);
-    char *container = NULL;
-    v6n_client *client = NULL;
-    if (v6n_container_name(&container, name, s.opts.scope) || cli_client(&client, &s, 0)) {
-        free(name);
-        v6n_free(container);
-        return cli_fail(NULL);
     }
-    if (attach) {
-        status = cli_follow_logs(client, container, name);
+    v6n_node *node = NULL;
+    v6n_client *client = NULL;
+    if (cli_node_open(&s, &node) || cli_client(&client, &s, 0)) {
+        status = cli_fail_status();
+    } else if (attach) {
+        status = cli_follow_logs(client, v6n_node_container(node), v6n_node_name(node));
     } else {
         bool stopped = false;
-        if (stream_logs(client, container, &s, &stopped)) {
-            status = cli_fail_status();
-        } else {
-            status = EXIT_OK;
-        }
+        status = stream_logs(client, v6n_node_container(node), &s, &stopped) ? cli_fail_status()
+                                                                             : EXIT_OK;
     }
     v6n_client_free(client);
-    v6n_free(container);
-    free(name);
+    v6n_node_free(node);
+    cli_args_free(&s);
     return status;
 }
 

@@ -8,56 +8,27 @@
 static const char SPEC_HELP[] =
     "Usage: v6node spec [-n NAME | -c PATH] [--system | --user] [-i IMAGE]\n"
     "                   [--keep | --auto-remove] [--force-db-mount] [--mount-src DIR]\n"
-    "                   [more options]\n"
+    "                   [--vantage6-version V] [more options]\n"
     "\n"
     "Print the container spec of a vantage6 node as `v6 node start` would build it,\n"
     "without talking to the Docker engine or the vantage6 server. Output: one JSON\n"
     "object {\"name\", \"image\", \"volumes\", \"create\"}, where \"create\" is the exact\n"
-    "body of the engine's create-container request.\n"
+    "body of the engine's create-container request. With --vantage6-version auto, the\n"
+    "line of --server-version (spec asks no server), else the default.\n"
     "\n"
     "Node selection (the same options as `v6 node start`):\n"
     "  -n, --name NAME        the node whose config is NAME.yaml (or NAME.yml) in the\n"
     "                         scope's config folder, else in the current directory\n"
     "  -c, --config PATH      the node config file; the node name is its stem\n"
-    "      --system           system scope: /etc/vantage6/node, container\n"
-    "                         vantage6-NAME-system, system data and log folders\n"
-    "      --user             user scope (the default): ~/.config/vantage6/node ...\n"
-    "\n"
-    "Start options (the same as `v6 node start`):\n"
-    "  -i, --image IMAGE      node image; overrides images.node and the server version\n"
-    "      --keep             keep the container when the node stops (no auto-remove)\n"
-    "      --auto-remove      remove the container when the node stops (the default)\n"
-    "      --force-db-mount   mount every database uri that is a path, even when it\n"
-    "                         does not exist here\n"
-    "      --mount-src DIR    mount DIR (vantage6 sources) at /vantage6 in the node\n"
-    "\n"
-    "More options (libv6node):\n"
-    "      --vantage6-version V  build the node as vantage6 V's `v6 node start` does:\n"
-    "                         a release line (4.15, 4.14, 4.13, 4.12, 4.11, 4.10) or a\n"
-    "                         release (4.13.7); default " V6N_VANTAGE6_VERSION ". 'auto' takes\n"
-    "                         the line of --server-version (spec asks no server)\n"
-    "      --server-version V the server's version (e.g. 4.13.2) for the image rule\n"
-    "                         '<registry>/infrastructure/node:<major.minor>'\n"
-    "      --data-dir DIR     the node's data folder (overrides directories.data)\n"
-    "      --log-dir DIR      the node's log folder (overrides directories.log)\n"
-    "      --docker-socket P  host path bound at /var/run/docker.sock\n"
-    "                         (default /var/run/docker.sock)\n"
-    "      --host-path L=H    paths under L here are H on the engine's host; for a\n"
-    "                         caller running in a container (repeatable)\n"
-    "      --workdir DIR      resolve relative database uris and --mount-src against\n"
-    "                         DIR (default: the current directory)\n"
     "      --pretty           indent the JSON\n"
     "  -h, --help             show this help\n"
     "\n"
-    "Environment (read as `v6 node start` reads it; empty values are ignored):\n"
-    "  DATA_VOLUME_NAME, VPN_VOLUME_NAME, SSH_TUNNEL_VOLUME_NAME,\n"
-    "  SSH_SQUID_VOLUME_NAME   replace the four volume names\n"
-    "  PRIVATE_KEY             replaces encryption.private_key\n"
-    "  HOME, XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME, XDG_CONFIG_DIRS,\n"
-    "  XDG_DATA_DIRS           decide the vantage6 folders\n"
+    "Environment: HOME and the XDG variables (XDG_CONFIG_HOME, XDG_DATA_HOME,\n"
+    "XDG_CACHE_HOME, XDG_CONFIG_DIRS, XDG_DATA_DIRS) decide the vantage6 folders.\n"
     "\n"
     "Exit status: 0 on success, 1 when the config or an option is invalid (the\n"
-    "message names the file, key and value), 2 for a bad command line.\n";
+    "message names the file, key and value), 2 for a bad command line, 3 when there\n"
+    "is no config for the node.\n";
 
 /* Re-indent compact JSON for people: two spaces, one value per line. */
 static void print_pretty(const char *json)
@@ -103,14 +74,13 @@ int cmd_spec(int argc, char **argv)
         cli_args_free(&a);
         return status;
     }
-
-    v6n_config *config = NULL;
+    v6n_node *node = NULL;
     v6n_node_spec *spec = NULL;
     char *json = NULL;
     status = EXIT_OK;
-    if (cli_load_config(&a, &config) != V6N_OK || v6n_node_spec_build(&spec, config, &a.opts) ||
+    if (cli_node_open(&a, &node) || v6n_node_spec_get(&spec, node) ||
         v6n_node_spec_json(&json, spec)) {
-        status = cli_fail(NULL);
+        status = cli_fail_status();
     } else if (a.pretty) {
         print_pretty(json);
     } else {
@@ -118,7 +88,7 @@ int cmd_spec(int argc, char **argv)
     }
     v6n_free(json);
     v6n_node_spec_free(spec);
-    v6n_config_free(config);
+    v6n_node_free(node);
     cli_args_free(&a);
     if (status == EXIT_OK && fflush(stdout) != 0) {
         perror("v6node: writing the spec");

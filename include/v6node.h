@@ -15,15 +15,21 @@
  *    `const char *` by an accessor belong to the object they came from and live
  *    as long as it does.
  *  - Options structs are transparent, start with `unsigned int version`, and
- *    are initialised with their `*_INIT` macro so they can grow without
- *    breaking the ABI.
+ *    are initialised with their `*_INIT` macro or `*_init()` function so they
+ *    can grow without breaking the ABI. Times in options are milliseconds.
+ *    Callbacks travel in a v6n_callbacks struct inside each options struct.
  *  - Thread safety: nothing is global except the per-thread error slot. A
  *    handle may be used by one thread at a time; different handles may be used
  *    from different threads at once.
- *  - The library reads no environment variable behind the caller's back except
- *    HOME and the XDG base-directory variables (XDG_CONFIG_HOME,
- *    XDG_DATA_HOME, XDG_CACHE_HOME, XDG_CONFIG_DIRS, XDG_DATA_DIRS), which
- *    decide the vantage6 folders exactly as vantage6 computes them.
+ *  - The environment the library reads: HOME and the XDG base-directory
+ *    variables (XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME,
+ *    XDG_CONFIG_DIRS, XDG_DATA_DIRS), which decide the vantage6 folders exactly
+ *    as vantage6 computes them; DOCKER_HOST, DOCKER_TLS_VERIFY,
+ *    DOCKER_CERT_PATH and DOCKER_API_VERSION only in v6n_client_from_env()
+ *    (and DOCKER_API_VERSION for contexts); DOCKER_CONFIG (default ~/.docker)
+ *    for registry credentials and contexts; PATH to find credential helpers
+ *    (docker-credential-*). Nothing else: the volume-name and PRIVATE_KEY
+ *    variables of `v6 node start` are read by the `v6node` tool, not here.
  */
 #ifndef V6NODE_H
 #define V6NODE_H
@@ -45,9 +51,9 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 #define V6N_VERSION_MAJOR 0
-#define V6N_VERSION_MINOR 1
+#define V6N_VERSION_MINOR 2
 #define V6N_VERSION_PATCH 0
-#define V6N_VERSION       "0.1.0"
+#define V6N_VERSION       "0.2.0"
 
 /* The version of the library actually loaded, e.g. "0.1.0". Static string. */
 V6N_EXTERN(const char *) v6n_version(void);
@@ -194,7 +200,7 @@ V6N_EXTERN(const char *) v6n_config_database_uri(const v6n_config *config, size_
 V6N_EXTERN(const char *) v6n_config_database_type(const v6n_config *config, size_t i);
 
 /* ------------------------------------------------------------------------ */
-/* Events: what a long operation is doing                                    */
+/* Events and callbacks                                                      */
 /* ------------------------------------------------------------------------ */
 
 typedef enum v6n_event_kind {
@@ -229,8 +235,25 @@ typedef struct v6n_event {
  * (which then fails with V6N_ECANCELLED and undoes what it made). */
 typedef int (*v6n_event_cb)(const v6n_event *event, void *payload);
 
+/*
+ * Receives log output. `stream` is 0 for a TTY container's merged output (a
+ * node runs with a TTY, so this is the usual case), 1 for stdout and 2 for
+ * stderr of a container without a TTY. While a followed stream is quiet it is
+ * called with (NULL, 0, 0) about once a second. Return 0 to go on, non-zero to
+ * stop the stream (the logs call then returns V6N_OK).
+ */
+typedef int (*v6n_log_cb)(const char *data, size_t len, int stream, void *payload);
+
+/* The callbacks of one call, in every options struct (and where a call has no
+ * options struct, as a parameter). NULL members: not called. */
+typedef struct v6n_callbacks {
+    v6n_event_cb on_event; /* progress and warnings */
+    v6n_log_cb on_log;     /* log output (the logs calls) */
+    void *payload;         /* passed to both */
+} v6n_callbacks;
+
 /* ------------------------------------------------------------------------ */
-/* Start options                                                             */
+/* Start options: one table                                                  */
 /* ------------------------------------------------------------------------ */
 
 typedef enum v6n_pull_policy {
@@ -241,6 +264,9 @@ typedef enum v6n_pull_policy {
     V6N_PULL_NEVER = 3,   /* never pull; the image must be present */
 } v6n_pull_policy;
 
+/* "default", "missing", "always", "never". Static string; NULL for another value. */
+V6N_EXTERN(const char *) v6n_pull_policy_name(v6n_pull_policy policy);
+
 /* One entry of the host path map: paths under `local_prefix` (as this process
  * sees them) are `host_prefix` on the engine's host. */
 typedef struct v6n_path_map {
@@ -249,62 +275,95 @@ typedef struct v6n_path_map {
 } v6n_path_map;
 
 /*
- * Everything that changes how a node is built and started, besides its config.
- * All pointers are borrowed for the duration of the call that takes the
- * struct; NULL (or 0) means "the vantage6 default".
+ * Every start option, once: the struct below, the `v6node` flags and their
+ * help, v6n_start_options_set() and the language bindings all come from this
+ * table. Columns: KIND (the C type: SCOPE v6n_scope, STR const char *, FLAG
+ * int, PULL v6n_pull_policy, MS long milliseconds, INT int, PATHS a
+ * v6n_path_map list plus its length `NAME_len`), the field name, the long
+ * flag, its short letter (0: none), the flag that turns it back off (NULL:
+ * none), the value's name in help (NULL for flags), the environment variable
+ * `v6node` reads it from as `v6 node start` does (NULL: none), GROUP (SPEC:
+ * shapes the container, so every command that builds or judges a node takes
+ * it; START: only how a start goes), and the help text.
+ * All pointers are borrowed for the duration of the call that takes the struct;
+ * NULL or 0 means "the vantage6 default".
  */
+#define V6N_START_OPTION_TABLE(X)                                                                  \
+    X(SCOPE, scope, "system", 0, "user", NULL, NULL, SPEC,                                         \
+      "system scope: /etc/vantage6/node, container vantage6-NAME-system, the system folders "      \
+      "(default: user scope, as v6 node start)")                                                   \
+    X(STR, image, "image", 'i', NULL, "IMAGE", NULL, SPEC,                                         \
+      "the node image; overrides images.node and the server's version")                            \
+    X(FLAG, keep, "keep", 0, "auto-remove", NULL, NULL, SPEC,                                      \
+      "keep the container when the node stops (no auto-remove)")                                   \
+    X(FLAG, force_db_mount, "force-db-mount", 0, NULL, NULL, NULL, SPEC,                           \
+      "mount every database uri that is a path, even when it does not exist here")                 \
+    X(STR, mount_src, "mount-src", 0, NULL, "DIR", NULL, SPEC,                                     \
+      "mount DIR (vantage6 sources) at /vantage6 in the node (relative: see workdir)")             \
+    X(STR, vantage6_version, "vantage6-version", 0, NULL, "V", NULL, SPEC,                         \
+      "build the node as vantage6 V's v6 node start does: a release line (4.15 ... 4.10), a "      \
+      "release (4.13.7), or auto (the line of the node's server); default the newest")             \
+    X(STR, server_version, "server-version", 0, NULL, "V", NULL, SPEC,                             \
+      "the server's version when known (4.13.2): the server-version image rule without asking")    \
+    X(STR, config_dir, "config-dir", 0, NULL, "DIR", NULL, SPEC,                                   \
+      "find node configs in DIR instead of the scope's vantage6 folder")                           \
+    X(STR, data_dir, "data-dir", 0, NULL, "DIR", NULL, SPEC,                                       \
+      "the node's data folder (overrides directories.data)")                                       \
+    X(STR, log_dir, "log-dir", 0, NULL, "DIR", NULL, SPEC,                                         \
+      "the node's log folder (overrides directories.log)")                                         \
+    X(STR, docker_socket, "docker-socket", 0, NULL, "PATH", NULL, SPEC,                            \
+      "the engine host's socket bound at /var/run/docker.sock (default /var/run/docker.sock)")     \
+    X(STR, data_volume, "data-volume", 0, NULL, "NAME", "DATA_VOLUME_NAME", SPEC,                  \
+      "the data volume (default vantage6-NAME-SCOPE-vol)")                                         \
+    X(STR, vpn_volume, "vpn-volume", 0, NULL, "NAME", "VPN_VOLUME_NAME", SPEC,                     \
+      "the vpn volume (default vantage6-NAME-SCOPE-vpn-vol)")                                      \
+    X(STR, ssh_volume, "ssh-volume", 0, NULL, "NAME", "SSH_TUNNEL_VOLUME_NAME", SPEC,              \
+      "the ssh volume (default vantage6-NAME-SCOPE-ssh-vol)")                                      \
+    X(STR, squid_volume, "squid-volume", 0, NULL, "NAME", "SSH_SQUID_VOLUME_NAME", SPEC,           \
+      "the squid volume (default vantage6-NAME-SCOPE-squid-vol)")                                  \
+    X(STR, private_key, "private-key", 0, NULL, "PATH", "PRIVATE_KEY", SPEC,                       \
+      "the private key, instead of encryption.private_key (relative: in the data folder)")         \
+    X(PATHS, path_map, "host-path", 0, NULL, "LOCAL=HOST", NULL, SPEC,                             \
+      "paths under LOCAL here are HOST on the engine's host, for a caller that runs in a "         \
+      "container (repeatable)")                                                                    \
+    X(STR, working_dir, "workdir", 0, NULL, "DIR", NULL, SPEC,                                     \
+      "resolve relative database uris and mount_src against DIR (default: the current folder)")    \
+    X(FLAG, no_local_checks, "no-local-checks", 0, NULL, NULL, NULL, SPEC,                         \
+      "the files exist only on the engine's host: check and resolve no path here, create no "      \
+      "folders here")                                                                              \
+    X(PULL, pull, "pull", 0, NULL, "POLICY", NULL, START,                                          \
+      "how to get the image: default (as v6 node start: pull, fall back to a local copy except "   \
+      "for the default image), missing, always or never")                                          \
+    X(FLAG, no_server_version, "no-server-version", 0, NULL, NULL, NULL, START,                    \
+      "never ask the server which version it runs")                                                \
+    X(MS, server_timeout_ms, "server-timeout", 0, NULL, "MS", NULL, START,                         \
+      "milliseconds per attempt of the server-version request (default 3000)")                     \
+    X(INT, server_attempts, "server-attempts", 0, NULL, "N", NULL, START,                          \
+      "attempts of the server-version request (default 3)")
+
+#define V6N_OPTION_FIELD_SCOPE(n) v6n_scope n;
+#define V6N_OPTION_FIELD_STR(n)   const char *n;
+#define V6N_OPTION_FIELD_FLAG(n)  int n;
+#define V6N_OPTION_FIELD_PULL(n)  v6n_pull_policy n;
+#define V6N_OPTION_FIELD_MS(n)    long n;
+#define V6N_OPTION_FIELD_INT(n)   int n;
+#define V6N_OPTION_FIELD_PATHS(n)                                                                  \
+    const v6n_path_map *n;                                                                         \
+    size_t n##_len;
+#define V6N_OPTION_FIELD(KIND, name, ...) V6N_OPTION_FIELD_##KIND(name)
+
+/* Strings that v6n_start_options_set() copied (opaque). */
+typedef struct v6n_start_options_storage v6n_start_options_storage;
+
+/* Everything that changes how a node is built and started, besides its config. */
 typedef struct v6n_start_options {
     unsigned int version;
-
-    v6n_scope scope;            /* user (default) or system: names, folders, labels */
-    const char *image;          /* -i/--image: overrides every other image rule */
-    int keep;                   /* --keep: no auto-remove when the node stops */
-    int force_db_mount;         /* --force-db-mount */
-    const char *mount_src;      /* --mount-src: mounted at /vantage6 (relative: see working_dir) */
-    v6n_pull_policy pull;       /* how the image is obtained (used by v6n_node_start) */
-    int no_server_version;      /* do not ask the server which node version it runs */
-    const char *server_version; /* the server's version when already known ("4.13.2"):
-                                   used by the server-version image rule, no request */
-
-    const char *data_dir;      /* overrides the data folder (and config `directories.data`) */
-    const char *log_dir;       /* overrides the log folder (and config `directories.log`) */
-    const char *docker_socket; /* host path bound at /var/run/docker.sock;
-                                  default /var/run/docker.sock */
-
-    const char *data_volume;  /* volume names; default vantage6-<name>-<scope>-vol, */
-    const char *vpn_volume;   /*   ...-vpn-vol, */
-    const char *ssh_volume;   /*   ...-ssh-vol, */
-    const char *squid_volume; /*   ...-squid-vol */
-    const char *private_key;  /* private key file name or path; replaces
-                                 encryption.private_key (relative: in the data folder) */
-
-    const v6n_path_map *path_map; /* for callers running in a container themselves: */
-    size_t path_map_len;          /* existence checks use local paths, binds host paths */
-
-    const char *working_dir; /* relative database uris and mount_src are resolved
-                                against this; default the current directory */
-
-    /* For an engine on another host, whose files this process cannot see: no
-     * path is checked or resolved here (file-based databases and ssh keys are
-     * mounted as given, after the host path map; the private key is mounted
-     * when encryption is on or a key is named), and v6n_node_start creates no
-     * folders here (the engine creates a missing bind source on its host). */
-    int no_local_checks;
-
-    long server_timeout_ms; /* per attempt of the server-version request; default 3000 */
-    int server_attempts;    /* attempts of the server-version request; default 3 */
-    v6n_event_cb on_event;  /* progress of v6n_node_start (NULL: none) */
-    void *payload;          /* passed to on_event */
-
-    /* Since version 2. The vantage6 release whose `v6 node start` the node is
-     * built like: a line ("4.14") or a release ("4.14.0"), or "auto": the line
-     * of the node's server, from its /version (the lookup of the image rule;
-     * when the server cannot be asked, the default, with a warning). NULL:
-     * V6N_VANTAGE6_VERSION. See v6n_vantage6_version_check(). */
-    const char *vantage6_version;
+    V6N_START_OPTION_TABLE(V6N_OPTION_FIELD)
+    v6n_callbacks callbacks;            /* progress and warnings of a start */
+    v6n_start_options_storage *storage; /* owned by the struct; see v6n_start_options_set() */
 } v6n_start_options;
 
-#define V6N_START_OPTIONS_VERSION 2
+#define V6N_START_OPTIONS_VERSION 1
 #define V6N_START_OPTIONS_INIT                                                                     \
     {                                                                                              \
         .version = V6N_START_OPTIONS_VERSION                                                       \
@@ -313,6 +372,28 @@ typedef struct v6n_start_options {
 /* Initialise `opts` to the defaults (same as V6N_START_OPTIONS_INIT).
  * Errors: V6N_EINVAL for an unknown `version`. */
 V6N_EXTERN(int) v6n_start_options_init(v6n_start_options *opts, unsigned int version);
+
+/*
+ * Set the option `key` (a field name of the table: "image", "keep", "pull",
+ * "path_map"...) from text, as a binding or a command line has it: STR as is;
+ * FLAG "1"/"true"/"yes"/"on" or "0"/"false"/"no"/"off"; SCOPE "user"/"system";
+ * PULL a v6n_pull_policy_name(); MS and INT a decimal number; PATHS
+ * "LOCAL=HOST", added to the list. NULL or "" resets the option to its default
+ * (PATHS: empties the list). The value is copied into `opts`, which then owns
+ * it until v6n_start_options_dispose().
+ * Errors: V6N_EINVAL naming the key (unknown key, a value of the wrong form),
+ * V6N_ENOMEM.
+ */
+V6N_EXTERN(int) v6n_start_options_set(v6n_start_options *opts, const char *key, const char *value);
+
+/* Free what v6n_start_options_set() copied and reset `opts` to the defaults.
+ * Safe on a struct that set() never touched. */
+V6N_EXTERN(void) v6n_start_options_dispose(v6n_start_options *opts);
+
+/* The table's options, by index (NULL past the last): the field name ("image")
+ * and its help. Static strings. */
+V6N_EXTERN(const char *) v6n_start_option_name(size_t i);
+V6N_EXTERN(const char *) v6n_start_option_help(size_t i);
 
 /* ------------------------------------------------------------------------ */
 /* Node container spec                                                       */
@@ -327,23 +408,25 @@ typedef enum v6n_image_rule {
     V6N_IMAGE_FROM_OPTION = 0, /* the image option (-i) */
     V6N_IMAGE_FROM_CONFIG = 1, /* images.node in the config */
     V6N_IMAGE_FROM_SERVER = 2, /* derived from the server's version */
-    V6N_IMAGE_DEFAULT = 3,     /* harbor2.vantage6.ai/infrastructure/node:cotopaxi */
+    V6N_IMAGE_DEFAULT = 3,     /* <registry>/infrastructure/node:cotopaxi */
 } v6n_image_rule;
 
 /* A short description of the rule, e.g. "the image option". Static string. */
 V6N_EXTERN(const char *) v6n_image_rule_describe(v6n_image_rule rule);
+/* "option", "config", "server", "default". Static string. */
+V6N_EXTERN(const char *) v6n_image_rule_name(v6n_image_rule rule);
 
 /*
  * Build the container spec of the node described by `config` with `opts`
  * (NULL: all defaults). Checks the file system (database files, key files)
  * but changes nothing and talks to no engine.
  *
- * Errors: V6N_ECONFIG (a rule of the contract is broken: database label or
- * mount_mode, a missing file-based database, a missing key while encryption is
- * on, an ssh tunnel without a usable key, a non-path uri with force_db_mount,
- * an extra env variable that would overwrite another, a path that cannot be a
- * bind source...; the message names the key and value), V6N_EINVAL (bad
- * option), V6N_ENOMEM. On success the caller owns `*out` and frees it with
+ * Errors: V6N_ECONFIG (a rule of the contract is broken: mount_mode, a missing
+ * file-based database, a missing key while encryption is on, an ssh tunnel key
+ * file that does not exist, a non-path uri with force_db_mount, a path that
+ * cannot be a bind source...; the message names the key and value),
+ * V6N_EINVAL (bad option, or a vantage6 release it does not know),
+ * V6N_ENOMEM. On success the caller owns `*out` and frees it with
  * v6n_node_spec_free().
  */
 V6N_EXTERN(int)
@@ -376,7 +459,7 @@ V6N_EXTERN(const char *) v6n_node_spec_image(const v6n_node_spec *spec);
 V6N_EXTERN(v6n_image_rule) v6n_node_spec_image_rule(const v6n_node_spec *spec);
 V6N_EXTERN(int) v6n_node_spec_auto_remove(const v6n_node_spec *spec);
 /* The vantage6 release line the spec is built as ("4.15"). With
- * vantage6_version "auto", the default until v6n_node_start() has asked the
+ * vantage6_version "auto", the default until the start has asked the
  * server. Static string. */
 V6N_EXTERN(const char *) v6n_node_spec_vantage6_version(const v6n_node_spec *spec);
 
@@ -408,7 +491,7 @@ V6N_EXTERN(const char *) v6n_node_spec_label_key(const v6n_node_spec *spec, size
 V6N_EXTERN(const char *) v6n_node_spec_label_value(const v6n_node_spec *spec, size_t i);
 
 /* Local folders of the node (as this process sees them): the data and log
- * folders v6n_node_start creates, and the folder holding the config file. */
+ * folders the start creates, and the folder holding the config file. */
 V6N_EXTERN(const char *) v6n_node_spec_data_dir(const v6n_node_spec *spec);
 V6N_EXTERN(const char *) v6n_node_spec_log_dir(const v6n_node_spec *spec);
 V6N_EXTERN(const char *) v6n_node_spec_config_dir(const v6n_node_spec *spec);
@@ -442,6 +525,9 @@ typedef struct v6n_engine_options {
     {                                                                                              \
         .version = V6N_ENGINE_OPTIONS_VERSION                                                      \
     }
+
+/* Initialise `opts` to the defaults. Errors: V6N_EINVAL for an unknown version. */
+V6N_EXTERN(int) v6n_engine_options_init(v6n_engine_options *opts, unsigned int version);
 
 /*
  * A client for the engine `opts` describes (NULL: all defaults). Does not
@@ -483,30 +569,32 @@ V6N_EXTERN(int) v6n_client_ping(v6n_client *client);
 V6N_EXTERN(const char *) v6n_client_host(const v6n_client *client);
 /* The API version in use ("1.41"), or NULL before the first request. */
 V6N_EXTERN(const char *) v6n_client_api_version(const v6n_client *client);
-/* The number of HTTP requests this client has sent (for tests and benchmarks). */
-V6N_EXTERN(unsigned long) v6n_client_request_count(const v6n_client *client);
+/* The path of the engine's unix socket when the client talks to one
+ * ("/var/run/docker.sock" for unix:///var/run/docker.sock), else NULL: what a
+ * node on that engine gets bound at /var/run/docker.sock when the engine runs
+ * on this machine. Owned by `client`. */
+V6N_EXTERN(const char *) v6n_client_socket_path(const v6n_client *client);
 
 /* ------------------------------------------------------------------------ */
-/* Images                                                                    */
+/* Images and volumes                                                        */
 /* ------------------------------------------------------------------------ */
 
 /*
  * Pull `image` ("repo[:tag]" or "repo@digest"; no tag means "latest", never all
- * tags). Progress goes to `on_event` (may be NULL). An error reported inside
- * the engine's 200 progress stream fails the pull.
+ * tags). Progress goes to `cb->on_event` (cb may be NULL). An error reported
+ * inside the engine's 200 progress stream fails the pull.
  * Registry credentials are found as docker-py finds them for `v6 node start`:
  * in $DOCKER_CONFIG/config.json or ~/.docker/config.json (`auths`, or the
- * `credHelpers`/`credsStore` programs docker-credential-*), and sent in
- * X-Registry-Auth; the V6N_EVENT_PULL_START message says which were used. A
- * config file or helper that cannot be used is a V6N_EVENT_WARNING, and the
- * pull goes on without credentials.
+ * `credHelpers`/`credsStore` programs docker-credential-*, looked up in PATH),
+ * and sent in X-Registry-Auth; the V6N_EVENT_PULL_START message says which were
+ * used. A config file or helper that cannot be used is a V6N_EVENT_WARNING, and
+ * the pull goes on without credentials.
  * Errors: V6N_ENOTFOUND (no such image or tag), V6N_EENGINE (the engine or the
  * registry refused, with the engine's message; a refusal for credentials also
  * says which were sent, or that none were found), V6N_EUNAVAILABLE,
  * V6N_ECANCELLED.
  */
-V6N_EXTERN(int)
-v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event, void *payload);
+V6N_EXTERN(int) v6n_image_pull(v6n_client *client, const char *image, const v6n_callbacks *cb);
 
 /* Is `image` present on the engine? Sets *out to 1 or 0. */
 V6N_EXTERN(int) v6n_image_exists(int *out, v6n_client *client, const char *image);
@@ -520,10 +608,6 @@ V6N_EXTERN(int) v6n_image_exists(int *out, v6n_client *client, const char *image
  */
 V6N_EXTERN(int) v6n_server_version_get(char **out, const char *url, long timeout_ms, int attempts);
 
-/* ------------------------------------------------------------------------ */
-/* Starting a node                                                           */
-/* ------------------------------------------------------------------------ */
-
 /*
  * Create the node's four volumes (data, vpn, ssh, squid) if they do not exist
  * yet. Idempotent. Errors: V6N_EENGINE, V6N_EUNAVAILABLE.
@@ -531,42 +615,107 @@ V6N_EXTERN(int) v6n_server_version_get(char **out, const char *url, long timeout
 V6N_EXTERN(int) v6n_volumes_ensure(v6n_client *client, const v6n_node_spec *spec);
 
 /*
- * Start the node described by `spec` on the engine, as `v6 node start` does:
+ * Remove leftover temporary volumes of algorithm runs: volumes named
+ * vantage6-<node>-<scope>-<job>-tmpvol, of node `name` in `scope` only, or of
+ * every node when `name` is NULL. Volumes still in use are left (a warning).
+ * `*out_removed` (may be NULL) is the number removed.
+ */
+V6N_EXTERN(int)
+v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name, v6n_scope scope,
+                  const v6n_callbacks *cb);
+
+/* ------------------------------------------------------------------------ */
+/* A node                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A node: its name and scope, its config file (when there is one), and the
+ * options it is started with. Every call on a node reads its config as it is
+ * on disk then, so a long-lived handle sees every edit. A node that was
+ * started by v6n_node_start() has a start record (options, release line, image
+ * and the rule that chose it, start time) in its default data folder:
+ * status, drift and restart take the recorded options as the defaults, and
+ * the options given here override those that are set (not 0/NULL). A node
+ * without a config (its container only: an orphan) can still be inspected,
+ * followed, stopped and removed.
+ * One thread at a time; different nodes from different threads.
+ */
+typedef struct v6n_node v6n_node;
+
+/*
+ * Open node `name` in opts->scope: its config is NAME.yaml or NAME.yml in
+ * opts->config_dir, else the scope's vantage6 folder, else the current
+ * directory. A node whose config is not found opens all the same (its
+ * container may exist); calls that need the config then fail with
+ * V6N_ENOTFOUND listing the folders searched. `opts` (NULL: defaults) is
+ * copied. Errors: V6N_EINVAL (a bad name or option), V6N_ENOMEM. Free with
+ * v6n_node_free().
+ */
+V6N_EXTERN(int) v6n_node_open(v6n_node **out, const char *name, const v6n_start_options *opts);
+
+/* Open the node whose config is the file at `path` (the node name is its
+ * stem). Errors: V6N_ENOTFOUND (no such file), V6N_EINVAL, V6N_ENOMEM. */
+V6N_EXTERN(int)
+v6n_node_open_config(v6n_node **out, const char *path, const v6n_start_options *opts);
+
+/* Open the node whose container is `container` (vantage6-NAME-user or
+ * vantage6-NAME-system), e.g. one v6n_node_list_get() found without a config;
+ * its config is then looked up as v6n_node_open() does.
+ * Errors: V6N_EINVAL (not a node's container name), V6N_ENOMEM. */
+V6N_EXTERN(int)
+v6n_node_open_container(v6n_node **out, const char *container, const v6n_start_options *opts);
+
+V6N_EXTERN(void) v6n_node_free(v6n_node *node);
+
+/* The node name, scope and container (vantage6-NAME-SCOPE). Owned by `node`. */
+V6N_EXTERN(const char *) v6n_node_name(const v6n_node *node);
+V6N_EXTERN(v6n_scope) v6n_node_scope(const v6n_node *node);
+V6N_EXTERN(const char *) v6n_node_container(const v6n_node *node);
+/* The config file (absolute), or NULL when none was found. Owned by `node`. */
+V6N_EXTERN(const char *) v6n_node_config_path(const v6n_node *node);
+/* The options the node was opened with. Owned by `node`. */
+V6N_EXTERN(const v6n_start_options *) v6n_node_options(const v6n_node *node);
+/* The callbacks of the node's next calls (start, restart, stop and remove
+ * events; NULL: none). Copied. */
+V6N_EXTERN(void) v6n_node_set_callbacks(v6n_node *node, const v6n_callbacks *cb);
+
+/*
+ * The container spec of the node now: its config as it is on disk, with its
+ * options (over the recorded ones when it was started by this library). The
+ * caller frees *out with v6n_node_spec_free(). Errors: V6N_ENOTFOUND (no
+ * config), and those of v6n_config_load() and v6n_node_spec_build().
+ */
+V6N_EXTERN(int) v6n_node_spec_get(v6n_node_spec **out, v6n_node *node);
+
+/*
+ * Start the node on the engine, as `v6 node start` does:
  *  1. the engine answers (API version negotiated);
  *  2. a running container of exactly the node's name: V6N_ECONFLICT
  *     "node NAME is already running";
  *  3. the data and log folders are created (mkdir -p);
- *  4. the image: when the spec's image came from the default rule and the
- *     options allow it, the server's version is asked and the image becomes
- *     node:<major.minor> (the spec is updated: read v6n_node_spec_image() and
- *     v6n_node_spec_image_rule() afterwards); then the pull policy of `opts`
- *     (the image is looked up or pulled here, before any volume is made: a
- *     start that fails for want of its image creates nothing);
- *  5. the four volumes (v6n_volumes_ensure);
+ *  4. the image: when it comes from the default rule and the options allow it,
+ *     the server's version is asked and the image becomes node:<major.minor>
+ *     (with vantage6_version "auto" the same answer picks the release line);
+ *     then the pull policy (the image is looked up or pulled here, before any
+ *     volume is made: a start that fails for want of its image creates nothing);
+ *  5. the four volumes;
  *  6. a stopped container of exactly that name is removed (another container
  *     whose name merely contains it is never touched);
- *  7. the container is created and started.
+ *  7. the container is created and started, and the start is recorded.
  * If a step after 4 fails, what this call created (container, volumes) is
- * removed again; volumes the node already had stay.
- * `opts` gives the pull policy, the server-version lookup and the event
- * callback (NULL: defaults). On success `*out_id` is the container id, freed
- * with v6n_free().
- * Errors: V6N_EUNAVAILABLE, V6N_ECONFLICT, V6N_ENOTFOUND (image), V6N_EENGINE
- * (with the engine's message and HTTP status), V6N_EIO (folders),
- * V6N_ECANCELLED.
+ * removed again; volumes the node already had stay. Events go to the node's
+ * callbacks. On success `*out_id` is the container id, freed with v6n_free().
+ * Errors: V6N_ENOTFOUND (no config, or the image), V6N_ECONFIG, V6N_EINVAL,
+ * V6N_EUNAVAILABLE, V6N_ECONFLICT, V6N_EENGINE (with the engine's message and
+ * HTTP status), V6N_EIO (folders), V6N_ECANCELLED.
  */
-V6N_EXTERN(int)
-v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
-               const v6n_start_options *opts);
-
-/* ------------------------------------------------------------------------ */
-/* The rest of a node's life                                                 */
-/* ------------------------------------------------------------------------ */
+V6N_EXTERN(int) v6n_node_start(char **out_id, v6n_node *node, v6n_client *client);
 
 typedef struct v6n_stop_options {
     unsigned int version;
-    int timeout_s;    /* seconds to wait after SIGTERM before SIGKILL; -1 (default):
-                         the engine's default (10 s) */
+    long timeout_ms;  /* grace after SIGTERM before SIGKILL, in milliseconds
+                         (rounded up to seconds for the engine); -1 (default):
+                         the engine's default, 10 s */
     int force;        /* kill at once (SIGKILL) instead of stopping */
     int keep_volumes; /* do not remove the node's four volumes */
     /* the volumes to remove; NULL (or ""): the volume the container has
@@ -577,38 +726,49 @@ typedef struct v6n_stop_options {
     const char *vpn_volume;
     const char *ssh_volume;
     const char *squid_volume;
-    v6n_event_cb on_event; /* progress (NULL: none) */
-    void *payload;
+    v6n_callbacks callbacks; /* progress (NULL: the node's callbacks) */
 } v6n_stop_options;
 
 #define V6N_STOP_OPTIONS_VERSION 1
 #define V6N_STOP_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        .version = V6N_STOP_OPTIONS_VERSION, .timeout_s = -1                                       \
+        .version = V6N_STOP_OPTIONS_VERSION, .timeout_ms = -1                                      \
     }
 
+/* Initialise `opts` to the defaults. Errors: V6N_EINVAL for an unknown version. */
+V6N_EXTERN(int) v6n_stop_options_init(v6n_stop_options *opts, unsigned int version);
+
 /*
- * Stop node `name` in `scope` (its container vantage6-NAME-SCOPE), as
- * `v6 node stop` does: stop (or kill with opts->force), wait until an
- * auto-remove container is gone, then remove the node's four volumes unless
- * opts->keep_volumes. A volume still in use (a --keep container keeps its
- * volumes) is reported as a V6N_EVENT_WARNING and left. A container that
- * vanishes while stopping (auto-remove) is success.
+ * Stop the node's container, as `v6 node stop` does: stop (or kill with
+ * opts->force), wait until an auto-remove container is gone, then remove the
+ * node's four volumes unless opts->keep_volumes. Needs no config: the container
+ * name is enough. A volume still in use (a --keep container keeps its volumes)
+ * is reported as a V6N_EVENT_WARNING and left. A container that vanishes while
+ * stopping (auto-remove) is success. `opts` NULL: defaults.
  * Errors: V6N_ENOTFOUND "node NAME is not running", V6N_EENGINE,
  * V6N_EUNAVAILABLE.
  */
-V6N_EXTERN(int)
-v6n_node_stop(v6n_client *client, const char *name, v6n_scope scope, const v6n_stop_options *opts);
+V6N_EXTERN(int) v6n_node_stop(v6n_node *node, v6n_client *client, const v6n_stop_options *opts);
 
 /*
- * Restart: stop the node if it runs (as v6n_node_stop with `stop_opts`), then
- * v6n_node_start with `spec` (built from the config as it is now) and
- * `start_opts`. A node that is not running is just started.
- * On success `*out_id` is the new container id (free with v6n_free()).
+ * Restart: stop the node if it runs (as v6n_node_stop with `opts`), then start
+ * it from its config as it is now, with the options it was started with (its
+ * image and release line among them) unless the node's own options say
+ * otherwise. A node that is not running is just started. On success `*out_id`
+ * is the new container id (free with v6n_free()).
  */
 V6N_EXTERN(int)
-v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
-                 const v6n_start_options *start_opts, const v6n_stop_options *stop_opts);
+v6n_node_restart(char **out_id, v6n_node *node, v6n_client *client, const v6n_stop_options *opts);
+
+/*
+ * Remove a node that is not running: its stopped container (if any), its four
+ * volumes (the names it was started with), its config file, and its data and
+ * log folders when they are the vantage6 default folders of this node (a
+ * folder set by `directories` or an option may be shared and is never deleted;
+ * a V6N_EVENT_WARNING says so). Needs no config.
+ * Errors: V6N_ECONFLICT (the node runs), V6N_EENGINE, V6N_EIO.
+ */
+V6N_EXTERN(int) v6n_node_remove(v6n_node *node, v6n_client *client);
 
 typedef enum v6n_node_state {
     V6N_NODE_ABSENT = 0,  /* no container of that name */
@@ -620,47 +780,67 @@ typedef enum v6n_node_state {
 /* "absent", "running", "stopped", "other". Static string. */
 V6N_EXTERN(const char *) v6n_node_state_name(v6n_node_state state);
 
-/* The status of one node, with its drift from the spec. */
+/* The status of one node, with its drift from its config. */
 typedef struct v6n_node_status v6n_node_status;
 
 /*
- * The status of the node `spec` describes: state, container, image, times,
- * exit code, and **drift**: how the container differs from what its config
- * gives now (image, command, environment, binds, labels, extra hosts,
- * auto-remove). Costs two engine requests (the container and its image's
+ * The status of the node: state, container, image, times, exit code, labels,
+ * ports, and **drift**: how the container differs from what its config gives
+ * now with the options it was started with (image, command, environment,
+ * binds, labels, extra hosts, auto-remove), judged as the release line it was
+ * started as. When the spec cannot be built (no config, a database file gone),
+ * the state is still given and v6n_node_status_drift_error() says why there is
+ * no drift. Costs two engine requests (the container and its image's
  * environment) when the container exists, one when it does not. Free with
  * v6n_node_status_free(). Errors: V6N_EENGINE, V6N_EUNAVAILABLE.
  */
 V6N_EXTERN(int)
-v6n_node_status_get(v6n_node_status **out, v6n_client *client, const v6n_node_spec *spec);
+v6n_node_status_get(v6n_node_status **out, v6n_node *node, v6n_client *client);
 V6N_EXTERN(void) v6n_node_status_free(v6n_node_status *status);
 
-/* Accessors; strings owned by `status`, "" when not applicable. */
+/* Accessors; strings owned by `status`, NULL when not applicable (no
+ * container, a time the engine has not set). Times are RFC 3339 as the engine
+ * gives them. */
+V6N_EXTERN(const char *) v6n_node_status_name(const v6n_node_status *status);
+V6N_EXTERN(v6n_scope) v6n_node_status_scope(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_container(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_config(const v6n_node_status *status);
 V6N_EXTERN(v6n_node_state) v6n_node_status_state(const v6n_node_status *status);
-V6N_EXTERN(const char *) v6n_node_status_text(const v6n_node_status *status); /* engine's */
+V6N_EXTERN(const char *) v6n_node_status_text(const v6n_node_status *status); /* "absent" too */
 V6N_EXTERN(const char *) v6n_node_status_container_id(const v6n_node_status *status);
 V6N_EXTERN(const char *) v6n_node_status_image(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_created_at(const v6n_node_status *status);
 V6N_EXTERN(const char *) v6n_node_status_started_at(const v6n_node_status *status);
 V6N_EXTERN(const char *) v6n_node_status_finished_at(const v6n_node_status *status);
 V6N_EXTERN(int) v6n_node_status_exit_code(const v6n_node_status *status);
 /* The vantage6 release line the node's container was built as ("4.14"): from
- * the record v6n_node_start() keeps in the node's data folder, else from the
- * container's config mount; the spec's line when there is no container. The
- * drift is judged against that line. */
+ * the start record, else from the container's config mount; the line the
+ * options give when there is no container. */
 V6N_EXTERN(const char *) v6n_node_status_vantage6_version(const v6n_node_status *status);
+/* The container's labels, in the engine's order. */
+V6N_EXTERN(size_t) v6n_node_status_label_count(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_label_key(const v6n_node_status *status, size_t i);
+V6N_EXTERN(const char *) v6n_node_status_label_value(const v6n_node_status *status, size_t i);
+/* Published ports, "CONTAINER_PORT/PROTO -> HOST_IP:HOST_PORT" (a node has none
+ * unless a tool gave it some). */
+V6N_EXTERN(size_t) v6n_node_status_port_count(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_port(const v6n_node_status *status, size_t i);
 /* The differences, one sentence each, e.g. "env SITE: the container has
  * 'a', the config now gives 'b'". Passwords in URIs are shown as ***. */
 V6N_EXTERN(size_t) v6n_node_status_drift_count(const v6n_node_status *status);
 V6N_EXTERN(const char *) v6n_node_status_drift(const v6n_node_status *status, size_t i);
+/* Why the drift could not be judged (no config here, the config is invalid, a
+ * database file is gone...), or NULL when it was. */
+V6N_EXTERN(const char *) v6n_node_status_drift_error(const v6n_node_status *status);
 
 /*
  * Render a status as JSON: {"name", "scope", "config", "state", "status",
- * "container", "id", "image", "started_at", "finished_at", "exit_code",
- * "vantage6_version", "drift": [...]} (what `v6node status --json` prints). `spec` gives the
- * node's name, scope, config and container. Free *out with v6n_free().
+ * "container", "id", "image", "created_at", "started_at", "finished_at",
+ * "exit_code", "vantage6_version", "labels": {...}, "ports": [...], "drift":
+ * [...], "drift_error"}, with null where an accessor gives NULL (what
+ * `v6node status --json` prints). Free *out with v6n_free().
  */
-V6N_EXTERN(int)
-v6n_node_status_json(char **out, const v6n_node_status *status, const v6n_node_spec *spec);
+V6N_EXTERN(int) v6n_node_status_json(char **out, const v6n_node_status *status);
 
 /* Every node this machine knows of: the configs in the user and system
  * folders, and node containers on the engine without a config here. */
@@ -668,15 +848,18 @@ typedef struct v6n_node_list v6n_node_list;
 
 /*
  * List the nodes: every config (.yaml/.yml) in the user and system vantage6
- * node folders, each with the state of its container, plus every container
- * labelled vantage6-type=node that has no config here. One engine request,
+ * node folders (or, when opts->config_dir is set, in that folder, as
+ * opts->scope), each with the state of its container, plus every container
+ * labelled vantage6-type=node that has no config there. One engine request,
  * however many nodes. A config that does not load is listed with its error.
- * Free with v6n_node_list_free(). Errors: V6N_EENGINE, V6N_EUNAVAILABLE, V6N_EIO.
+ * `opts` may be NULL. Free with v6n_node_list_free(). Errors: V6N_EENGINE,
+ * V6N_EUNAVAILABLE, V6N_EIO.
  */
-V6N_EXTERN(int) v6n_node_list_get(v6n_node_list **out, v6n_client *client);
+V6N_EXTERN(int)
+v6n_node_list_get(v6n_node_list **out, v6n_client *client, const v6n_start_options *opts);
 V6N_EXTERN(void) v6n_node_list_free(v6n_node_list *list);
 V6N_EXTERN(size_t) v6n_node_list_count(const v6n_node_list *list);
-/* Entry i (strings owned by `list`; "" when not applicable). */
+/* Entry i (strings owned by `list`; NULL when not applicable). */
 V6N_EXTERN(const char *) v6n_node_list_name(const v6n_node_list *list, size_t i);
 V6N_EXTERN(v6n_scope) v6n_node_list_scope(const v6n_node_list *list, size_t i);
 V6N_EXTERN(v6n_node_state) v6n_node_list_state(const v6n_node_list *list, size_t i);
@@ -686,52 +869,23 @@ V6N_EXTERN(const char *) v6n_node_list_container_name(const v6n_node_list *list,
 V6N_EXTERN(const char *) v6n_node_list_container_id(const v6n_node_list *list, size_t i);
 V6N_EXTERN(const char *) v6n_node_list_image(const v6n_node_list *list, size_t i);
 V6N_EXTERN(const char *) v6n_node_list_status_text(const v6n_node_list *list, size_t i);
+V6N_EXTERN(const char *) v6n_node_list_created_at(const v6n_node_list *list, size_t i);
 /* Render the list as JSON: [{"name", "scope", "state", "status", "container",
- * "id", "image", "config", "config_error"}...] (what `v6node list --json`
- * prints). Free *out with v6n_free(). */
+ * "id", "image", "created_at", "config", "config_error"}...], null where an
+ * accessor gives NULL (what `v6node list --json` prints). Free *out with
+ * v6n_free(). */
 V6N_EXTERN(int) v6n_node_list_json(char **out, const v6n_node_list *list);
-
-/*
- * Remove a node that is not running: its stopped container (if any), its four
- * volumes, its config file, and its data and log folders when they are the
- * vantage6 default folders of this node (a folder set by `directories` or an
- * option may be shared and is never deleted; a V6N_EVENT_WARNING says so).
- * Errors: V6N_ECONFLICT (the node runs), V6N_EENGINE, V6N_EIO.
- */
-V6N_EXTERN(int)
-v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb on_event,
-                void *payload);
-
-/*
- * Remove leftover temporary volumes of algorithm runs: volumes named
- * vantage6-<node>-<scope>-<job>-tmpvol, of node `name` in `scope` only, or of
- * every node when `name` is NULL. Volumes still in use are left (a warning).
- * `*out_removed` (may be NULL) is the number removed.
- */
-V6N_EXTERN(int)
-v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name, v6n_scope scope,
-                  v6n_event_cb on_event, void *payload);
 
 /* ------------------------------------------------------------------------ */
 /* Logs                                                                      */
 /* ------------------------------------------------------------------------ */
 
-/*
- * Receives log output. `stream` is 0 for a TTY container's merged output (a
- * node runs with a TTY, so this is the usual case), 1 for stdout and 2 for
- * stderr of a container without a TTY. While a followed stream is quiet it is
- * called with (NULL, 0, 0) about once a second. Return 0 to go on, non-zero to
- * stop the stream (v6n_container_logs then returns V6N_OK).
- */
-typedef int (*v6n_log_cb)(const char *data, size_t len, int stream, void *payload);
-
 typedef struct v6n_logs_options {
     unsigned int version;
-    long tail;          /* the last `tail` lines; -1 (the default) for all */
-    int follow;         /* keep streaming until the container stops or on_data stops it */
-    int timestamps;     /* prefix each line with the engine's RFC 3339 timestamp */
-    v6n_log_cb on_data; /* required */
-    void *payload;
+    long tail;               /* the last `tail` lines; -1 (the default) for all */
+    int follow;              /* keep streaming until the container stops or on_log stops it */
+    int timestamps;          /* prefix each line with the engine's RFC 3339 timestamp */
+    v6n_callbacks callbacks; /* on_log is required */
 } v6n_logs_options;
 
 #define V6N_LOGS_OPTIONS_VERSION 1
@@ -740,13 +894,35 @@ typedef struct v6n_logs_options {
         .version = V6N_LOGS_OPTIONS_VERSION, .tail = -1                                            \
     }
 
+/* Initialise `opts` to the defaults. Errors: V6N_EINVAL for an unknown version. */
+V6N_EXTERN(int) v6n_logs_options_init(v6n_logs_options *opts, unsigned int version);
+
 /*
- * Stream the logs of container `name_or_id` (e.g. v6n_node_spec_container_name())
- * to opts->on_data. Raw (TTY) and multiplexed streams are both handled.
+ * Stream the logs of container `name_or_id` to opts->callbacks.on_log. Raw
+ * (TTY) and multiplexed streams are both handled.
  * Errors: V6N_ENOTFOUND (no such container), V6N_EENGINE, V6N_EUNAVAILABLE.
  */
 V6N_EXTERN(int)
 v6n_container_logs(v6n_client *client, const char *name_or_id, const v6n_logs_options *opts);
+
+/* The logs of the node's container (needs no config). As v6n_container_logs. */
+V6N_EXTERN(int) v6n_node_logs(v6n_node *node, v6n_client *client, const v6n_logs_options *opts);
+
+/* ------------------------------------------------------------------------ */
+/* Starting a spec directly                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Start the container `spec` describes, with `opts` (pull policy, server
+ * lookup, callbacks; NULL: defaults), as v6n_node_start() does, for a caller
+ * that built the spec itself (v6n_node_spec_build()). The spec is updated when
+ * the server's version picks the image or the release line. Nothing is
+ * recorded: status and restart of such a node judge it by its container.
+ * Errors as v6n_node_start().
+ */
+V6N_EXTERN(int)
+v6n_spec_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
+               const v6n_start_options *opts);
 
 #ifdef __cplusplus
 }

@@ -544,11 +544,11 @@ static int validate(v6n_config *c)
 
 static int check_name(const v6n_config *c)
 {
-    if (v6n_name_ok(c->name))
+    char why[512];
+    if (!v6n_name_describe(c->name, why, sizeof(why)))
         return V6N_OK;
-    v6n_name_check(c->name, V6N_ECONFIG, NULL); /* says what is wrong */
     return v6n_config_err(c, NULL, "%s (the config file's name without extension is the node name)",
-                          v6n_error_last()->message);
+                          why);
 }
 
 int v6n_config_parse(v6n_config **out, const char *text, size_t len, const char *path)
@@ -606,17 +606,15 @@ int v6n_config_load(v6n_config **out, const char *path)
     return rc;
 }
 
-int v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
-                         const char *config_dir)
+int v6n_config_find(char **out, const char *name, v6n_scope scope, const char *config_dir)
 {
-    if (!out || v6n_str_empty(name))
-        return v6n_err(V6N_EINVAL, NULL, "v6n_config_load_name: out and name are required");
     *out = NULL;
     int rc = v6n_name_check(name, V6N_ECONFIG, NULL);
     if (rc)
         return rc;
     char *dirs[2] = {NULL, NULL};
-    dirs[0] = config_dir ? v6n_path_absolute(config_dir, NULL) : v6n_folder_config(scope);
+    dirs[0] =
+        !v6n_str_empty(config_dir) ? v6n_path_absolute(config_dir, NULL) : v6n_folder_config(scope);
     if (!dirs[0])
         return v6n_error_last()->code;
     dirs[1] = v6n_path_absolute(".", NULL);
@@ -633,18 +631,35 @@ int v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
                 rc = v6n_err_nomem();
                 break;
             }
-            if (v6n_path_exists(file))
-                rc = v6n_config_load(out, file);
-            free(file);
+            if (v6n_path_exists(file) && !v6n_path_is_dir(file)) {
+                *out = file;
+                rc = V6N_OK;
+            } else {
+                free(file);
+            }
         }
     }
-    if (rc == V6N_ENOTFOUND && !*out)
+    if (rc == V6N_ENOTFOUND)
         rc = v6n_err(V6N_ENOTFOUND, NULL,
                      "no config for node '%s' in the %s folders: looked for %s.yaml and %s.yml "
                      "in %s and %s",
                      name, v6n_scope_name(scope), name, name, dirs[0], dirs[1]);
     free(dirs[0]);
     free(dirs[1]);
+    return rc;
+}
+
+int v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
+                         const char *config_dir)
+{
+    if (!out || v6n_str_empty(name))
+        return v6n_err(V6N_EINVAL, NULL, "v6n_config_load_name: out and name are required");
+    *out = NULL;
+    char *path = NULL;
+    int rc = v6n_config_find(&path, name, scope, config_dir);
+    if (!rc)
+        rc = v6n_config_load(out, path);
+    free(path);
     return rc;
 }
 

@@ -145,10 +145,10 @@ int v6n_client_new(v6n_client **out, const v6n_engine_options *opts)
     v6n_engine_options defaults = V6N_ENGINE_OPTIONS_INIT;
     if (!opts)
         opts = &defaults;
-    if (opts->version == 0 || opts->version > V6N_ENGINE_OPTIONS_VERSION)
-        return v6n_err(V6N_EINVAL, "version", "engine options version %u is not supported",
-                       opts->version);
-    int rc = v6n_curl_global_init();
+    int rc = V6N_CHECK_VERSION(opts, V6N_ENGINE_OPTIONS_VERSION, "engine options");
+    if (rc)
+        return rc;
+    rc = v6n_curl_global_init();
     if (rc)
         return rc;
 
@@ -250,6 +250,11 @@ long v6n_client_request_timeout_ms(const v6n_client *c)
 unsigned long v6n_client_request_count(const v6n_client *c)
 {
     return c ? c->requests : 0;
+}
+
+const char *v6n_client_socket_path(const v6n_client *c)
+{
+    return c ? c->socket_path : NULL;
 }
 
 /* ---- one request ---------------------------------------------------------- */

@@ -151,10 +151,12 @@ static int explain_refusal(int rc, const char *registry, const char *auth_source
     return rc;
 }
 
-int v6n_image_pull(v6n_client *client, const char *image, v6n_event_cb on_event, void *payload)
+int v6n_image_pull(v6n_client *client, const char *image, const v6n_callbacks *cb)
 {
     if (!client || v6n_str_empty(image))
         return v6n_err(V6N_EINVAL, NULL, "v6n_image_pull: client and image are required");
+    v6n_event_cb on_event = cb ? cb->on_event : NULL;
+    void *payload = cb ? cb->payload : NULL;
     char *repo = NULL, *tag = NULL, *erepo = NULL, *etag = NULL, *path = NULL, *step = NULL;
     int rc = split_image(image, &repo, &tag);
     if (!rc) {

@@ -42,6 +42,28 @@ int v6n_err_restore(const v6n_err_snapshot *s);
 #define V6N_NAME_MAX  128
 #define V6N_LABEL_MAX 200
 
+/* ---- versioned options structs ------------------------------------------------- */
+
+/* V6N_OK when `opts` is NULL or of a version this library knows, else
+ * V6N_EINVAL naming `what`. The one check every options struct gets. */
+#define V6N_CHECK_VERSION(opts, current, what)                                                     \
+    (((opts) && ((opts)->version == 0 || (opts)->version > (unsigned)(current)))                   \
+         ? v6n_err(V6N_EINVAL, "version",                                                          \
+                   "%s version %u is not supported (this library knows %d)", (what),               \
+                   (opts)->version, (int)(current))                                                \
+         : V6N_OK)
+
+/* The _init() function of an options struct: the INIT macro's defaults. */
+#define V6N_DEFINE_OPTIONS_INIT(function, type, init_macro, current)                               \
+    int function(type *opts, unsigned int version)                                                 \
+    {                                                                                              \
+        if (!opts || version == 0 || version > (unsigned)(current))                                \
+            return v6n_err(V6N_EINVAL, NULL, #function ": unsupported version %u", version);       \
+        type init = init_macro;                                                                    \
+        *opts = init;                                                                              \
+        return V6N_OK;                                                                             \
+    }
+
 /* ---- growable string (util.c) -------------------------------------------- */
 
 typedef struct v6n_buf {
@@ -233,6 +255,8 @@ extern const char *const V6N_VOLUME_TARGETS[V6N_VOLUME_COUNT];
 
 /* The node-name rule: ^[a-zA-Z0-9_.-]+$, not "." or "..", at most V6N_NAME_MAX. */
 bool v6n_name_ok(const char *name);
+/* false when the name is fine; else true, with what is wrong in `buf`. */
+bool v6n_name_describe(const char *name, char *buf, size_t size);
 /* V6N_OK, or `code` (with `key`) saying what is wrong with the name. */
 int v6n_name_check(const char *name, int code, const char *key);
 /* vantage6-NAME-SCOPE. NULL on OOM (recorded). */
@@ -262,13 +286,46 @@ bool v6n_release_is_node_image(const v6n_release *r, const char *image);
 
 /* ---- start options (options.c) -------------------------------------------- */
 
-/* A full-size copy of `src` (an older, smaller struct version gets the new
- * fields zeroed); the strings stay borrowed. */
-void v6n_options_normalize(v6n_start_options *dst, const v6n_start_options *src);
-/* A deep copy: every string and the path map are owned by `dst` (free with
- * v6n_options_dispose). */
+typedef enum v6n_option_kind {
+    V6N_OPT_SCOPE,
+    V6N_OPT_STR,
+    V6N_OPT_FLAG,
+    V6N_OPT_PULL,
+    V6N_OPT_MS,
+    V6N_OPT_INT,
+    V6N_OPT_PATHS,
+} v6n_option_kind;
+
+typedef enum v6n_option_group {
+    V6N_OPT_GROUP_SPEC,  /* shapes the container */
+    V6N_OPT_GROUP_START, /* only how a start goes */
+} v6n_option_group;
+
+/* One row of V6N_START_OPTION_TABLE, as data. */
+typedef struct v6n_option_info {
+    const char *name;
+    v6n_option_kind kind;
+    const char *flag;
+    char short_flag;
+    const char *off_flag;
+    const char *metavar;
+    const char *env;
+    v6n_option_group group;
+    const char *help;
+} v6n_option_info;
+
+/* The table, in order, and its length. */
+extern const v6n_option_info V6N_START_OPTIONS[];
+extern const size_t V6N_START_OPTION_COUNT;
+const v6n_option_info *v6n_option_find(const char *key);
+
+/* V6N_EINVAL unless `o` is NULL or of this library's version. */
+int v6n_options_check_version(const v6n_start_options *o);
+/* A deep copy (src NULL: the defaults): every string and the path map are
+ * owned by `dst` (free with v6n_start_options_dispose). */
 int v6n_options_dup(v6n_start_options *dst, const v6n_start_options *src);
-void v6n_options_dispose(v6n_start_options *opts);
+/* Every option `over` sets (not 0/NULL/"") replaces base's (borrowed). */
+void v6n_options_merge(v6n_start_options *base, const v6n_start_options *over);
 
 /* ---- config (config.c) ---------------------------------------------------- */
 
@@ -325,6 +382,11 @@ struct v6n_config {
     v6n_node_config node;  /* the typed view */
 };
 
+/* Where the config of node `name` is: NAME.yaml, then NAME.yml, in
+ * `config_dir` (NULL: the scope's folder), then the current directory.
+ * V6N_ENOTFOUND listing the folders searched; V6N_ECONFIG for a bad name. */
+int v6n_config_find(char **out, const char *name, v6n_scope scope, const char *config_dir);
+
 /* Message prefix for a config error: "<path>: <key>: " */
 int v6n_config_err(const v6n_config *c, const char *key, const char *fmt, ...) V6N_PRINTF(3, 4);
 
@@ -335,6 +397,11 @@ extern const char *const V6N_BASE_ENV[V6N_VOLUME_COUNT + 1];
 
 /* Take a reference: the config lives until the last v6n_config_free(). */
 v6n_config *v6n_config_ref(const v6n_config *c);
+
+/* Where the config of node `name` is: NAME.yaml, then NAME.yml, in
+ * `config_dir` (NULL: the scope's folder), then the current directory.
+ * V6N_ENOTFOUND listing the folders searched; V6N_ECONFIG for a bad name. */
+int v6n_config_find(char **out, const char *name, v6n_scope scope, const char *config_dir);
 
 /* Message prefix for a config error: "<path>: <key>: " */
 int v6n_config_err(const v6n_config *c, const char *key, const char *fmt, ...) V6N_PRINTF(3, 4);
@@ -376,6 +443,11 @@ struct v6n_node_spec {
     v6n_start_options opts; /* a deep copy */
 };
 
+/* The node's data (log: its log) folder: the option, else the config's
+ * `directories` key (config may be NULL), else vantage6's default; relative
+ * paths against opts->working_dir. NULL with the error recorded. */
+char *v6n_node_folder(const v6n_config *config, const v6n_start_options *opts, const char *name,
+                      bool log);
 /* Build the spec of `config` with `opts` as release line `release`. */
 int v6n_spec_build_release(v6n_node_spec **out, const v6n_config *config,
                            const v6n_start_options *opts, const v6n_release *release);
@@ -411,19 +483,27 @@ typedef struct v6n_start_record {
     const v6n_release *release; /* the line the node was built as */
     char *id;                   /* the container it describes */
     char *image;
+    char *image_rule;
+    char *started_at;
+    v6n_start_options opts; /* the options of the start (owned) */
 } v6n_start_record;
 
-/* Write the record of a node just started as `spec` in container `id` to its
- * data folder (atomically). V6N_EIO/V6N_ENOMEM recorded on failure. */
-int v6n_record_write(const v6n_node_spec *spec, const char *container_id);
-/* Read the record in `data_dir`: V6N_ENOTFOUND when there is none, V6N_EIO
- * when it cannot be read. Free with v6n_record_clear(). */
-int v6n_record_read(v6n_start_record *out, const char *data_dir);
+/* <the node's default data folder>/.libv6node-start.json. NULL with the error. */
+char *v6n_record_path(const char *name, v6n_scope scope);
+/* Record the start of `spec` in container `id` with `opts` (atomically). */
+int v6n_record_write(const v6n_node_spec *spec, const char *container_id,
+                     const v6n_start_options *opts);
+/* Read the node's record: V6N_ENOTFOUND when there is none, V6N_EIO when it
+ * cannot be read. Free with v6n_record_clear(). */
+int v6n_record_read(v6n_start_record *out, const char *name, v6n_scope scope);
+/* Parse a record's text (`where` names it in errors). */
+int v6n_record_parse(v6n_start_record *out, const char *text, const char *where);
 void v6n_record_clear(v6n_start_record *r);
-/* The release line the node's container (an inspect answer) was built as: its
- * start record when the record describes this container, else the line whose
- * config mount the container has (the spec's own first); NULL when none fits. */
-const v6n_release *v6n_started_release(const v6n_node_spec *spec, yajl_val container);
+/* Remove the node's record (absent is fine). */
+int v6n_record_remove(const char *name, v6n_scope scope);
+/* The release line whose config mount a container (an inspect answer) has,
+ * `prefer` first; NULL when none fits. */
+const v6n_release *v6n_release_of_container(yajl_val container, const v6n_release *prefer);
 
 /* ---- the engine (engine.c) --------------------------------------------------- */
 
@@ -488,6 +568,9 @@ int v6n_engine_get_filtered(v6n_client *c, const char *base, const char *key,
 char *v6n_escape(const char *s);
 /* The client's timeout for ordinary requests. */
 long v6n_client_request_timeout_ms(const v6n_client *c);
+/* The number of HTTP requests the client has sent (tests and benchmarks: not
+ * part of the public ABI). */
+unsigned long v6n_client_request_count(const v6n_client *c);
 /* curl_global_init, once per process (thread-safe). */
 int v6n_curl_global_init(void);
 /* Ensure the API version is negotiated. */
@@ -548,11 +631,39 @@ int v6n_container_inspect(yajl_val *out, v6n_client *c, const char *name_or_id);
 /* DELETE with force; a container already gone (or going) is success. */
 int v6n_container_remove(v6n_client *c, const char *name_or_id);
 
+/* ---- stopping and removing (lifecycle.c) ------------------------------------- */
+
+/* Stop node `name`'s container as v6n_node_stop() describes; events go to
+ * opts->callbacks, else to `fallback`. */
+int v6n_stop_node_container(v6n_client *client, const char *name, v6n_scope scope,
+                            const v6n_stop_options *opts, const v6n_callbacks *fallback);
+
+/* What removing a node removes. */
+typedef struct v6n_removal {
+    const char *name;
+    v6n_scope scope;
+    const char *container;
+    const char *volumes[V6N_VOLUME_COUNT];
+    const char *config_path; /* NULL: none */
+    const char *data_dir;    /* removed only when it is the default folder */
+    const char *log_dir;
+} v6n_removal;
+int v6n_remove_node(v6n_client *client, const v6n_removal *what, const v6n_callbacks *cb);
+
+/* ---- status (status.c) ---------------------------------------------------------- */
+
 /* Fill a status from a container inspect answer `c` and the Env list of its
- * image (may be NULL), computing the drift from `spec`. (status.c) */
+ * image (may be NULL), computing the drift from `spec` (NULL: no drift). */
 int v6n_status_fill(v6n_node_status *st, const v6n_node_spec *spec, yajl_val c,
                     yajl_val image_env_list);
 v6n_node_status *v6n_status_new(void);
+int v6n_status_set_node(v6n_node_status *st, const char *name, v6n_scope scope,
+                        const char *container, const char *config);
+void v6n_status_set_release(v6n_node_status *st, const char *line);
+int v6n_status_add_drift(v6n_node_status *st, const char *sentence);
+int v6n_status_set_drift_error(v6n_node_status *st, const char *why);
+/* Config.Env of the image the container runs (NULL when it is gone). */
+int v6n_status_image_env(yajl_val *out, v6n_client *client, yajl_val container);
 /* Add the node containers of a /containers/json answer to a list. (list.c) */
 int v6n_list_merge_containers(v6n_node_list *l, yajl_val containers);
 v6n_node_list *v6n_list_new(void);
@@ -593,6 +704,14 @@ void v6n_jgen_array(v6n_jgen *j, bool open);
 /* Finish: *out gets the text (free with free()); `what` names it in errors.
  * Frees the generator in every case. */
 int v6n_jgen_close(v6n_jgen *j, char **out, const char *what);
+void v6n_jgen_null(v6n_jgen *j);
+/* "key": value, or "key": null when value is NULL. */
+void v6n_jgen_kv_or_null(v6n_jgen *j, const char *key, const char *value);
+
+/* The start options as a JSON object of the options that are set, each as the
+ * text v6n_start_options_set() takes (options.c), and back. */
+void v6n_options_to_json(v6n_jgen *j, const v6n_start_options *o);
+int v6n_options_from_json(v6n_start_options *o, yajl_val obj);
 
 /* ---- registry credentials (registry_auth.c) --------------------------------- */
 

@@ -71,6 +71,20 @@ void v6n_jgen_kv(v6n_jgen *j, const char *key, const char *value)
     v6n_jgen_str(j, value);
 }
 
+void v6n_jgen_null(v6n_jgen *j)
+{
+    check(j, yajl_gen_null(j->g));
+}
+
+void v6n_jgen_kv_or_null(v6n_jgen *j, const char *key, const char *value)
+{
+    v6n_jgen_str(j, key);
+    if (value)
+        v6n_jgen_str(j, value);
+    else
+        v6n_jgen_null(j);
+}
+
 void v6n_jgen_kint(v6n_jgen *j, const char *key, long long value)
 {
     v6n_jgen_str(j, key);

@@ -90,7 +90,8 @@ static bool mounted_volume(yajl_val v, const char *target, char *out, size_t siz
  * the one the container has mounted in its place (whatever names it was
  * started with), else the default name in `defaults`. */
 static int stop_container(v6n_client *c, const char *name, const char *container,
-                          const v6n_stop_options *o, const char *const overrides[V6N_VOLUME_COUNT],
+                          const v6n_stop_options *o, const v6n_callbacks *cb,
+                          const char *const overrides[V6N_VOLUME_COUNT],
                           const char *const defaults[V6N_VOLUME_COUNT])
 {
     yajl_val v;
@@ -129,19 +130,20 @@ static int stop_container(v6n_client *c, const char *name, const char *container
         return v6n_err_nomem();
 
     char action[64], step[256];
-    long grace = o->timeout_s >= 0 ? o->timeout_s : 10, http = 0;
+    /* the engine takes whole seconds: round the grace up */
+    long grace_s = o->timeout_ms >= 0 ? (o->timeout_ms + 999) / 1000 : 10, http = 0;
     if (o->force)
         snprintf(action, sizeof(action), "kill");
-    else if (o->timeout_s >= 0)
-        snprintf(action, sizeof(action), "stop?t=%d", o->timeout_s);
+    else if (o->timeout_ms >= 0)
+        snprintf(action, sizeof(action), "stop?t=%ld", grace_s);
     else
         snprintf(action, sizeof(action), "stop");
     snprintf(step, sizeof(step), "%s container %s", o->force ? "kill" : "stop", container);
     /* the engine answers a stop only after the grace period: wait for it */
-    rc =
-        container_post(c, id, action, step, grace * 1000 + v6n_client_request_timeout_ms(c), &http);
+    rc = container_post(c, id, action, step, grace_s * 1000 + v6n_client_request_timeout_ms(c),
+                        &http);
     if (!rc)
-        v6n_emit(o->on_event, o->payload, V6N_EVENT_STOPPED, o->force ? "killed" : "stopped", id,
+        v6n_emit(cb->on_event, cb->payload, V6N_EVENT_STOPPED, o->force ? "killed" : "stopped", id,
                  "", 0, 0);
     if (!rc && auto_remove && http != 404) {
         /* the engine removes it after it stops; the volumes are busy until then */
@@ -156,83 +158,45 @@ static int stop_container(v6n_client *c, const char *name, const char *container
                      "kept the node's volumes: its stopped container %s (started with --keep) "
                      "still uses them; 'v6node remove' removes both",
                      container);
-            v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, warning, container, "", 0, 0);
+            v6n_emit(cb->on_event, cb->payload, V6N_EVENT_WARNING, warning, container, "", 0, 0);
         } else {
             for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
-                rc = remove_volume(c, volumes[i], o->on_event, o->payload);
+                rc = remove_volume(c, volumes[i], cb->on_event, cb->payload);
         }
     }
     free(id);
     return rc;
 }
 
-int v6n_node_stop(v6n_client *client, const char *name, v6n_scope scope,
-                  const v6n_stop_options *opts)
+int v6n_stop_node_container(v6n_client *client, const char *name, v6n_scope scope,
+                            const v6n_stop_options *opts, const v6n_callbacks *fallback)
 {
     v6n_stop_options defaults = V6N_STOP_OPTIONS_INIT;
     const v6n_stop_options *o = opts ? opts : &defaults;
-    if (!client)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_node_stop: client is required");
-    int rc = check_name(name, scope, "v6n_node_stop");
+    int rc = check_name(name, scope, "stop");
+    if (!rc)
+        rc = V6N_CHECK_VERSION(opts, V6N_STOP_OPTIONS_VERSION, "stop options");
     if (rc)
         return rc;
-    if (o->version == 0 || o->version > V6N_STOP_OPTIONS_VERSION)
-        return v6n_err(V6N_EINVAL, "version", "stop options version %u is not supported",
-                       o->version);
+    const v6n_callbacks none = {0};
+    const v6n_callbacks *cb = (o->callbacks.on_event || !fallback) ? &o->callbacks : fallback;
+    if (!cb)
+        cb = &none;
     char *container = v6n_name_container(name, scope);
     char *defaults_names[V6N_VOLUME_COUNT] = {NULL};
     const char *overrides[V6N_VOLUME_COUNT] = {o->data_volume, o->vpn_volume, o->ssh_volume,
                                                o->squid_volume};
     rc = container ? V6N_OK : v6n_err_nomem();
-    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++) {
-        defaults_names[i] = v6n_name_volume(container, (v6n_volume_kind)i);
-        if (!defaults_names[i])
+    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
+        if (!(defaults_names[i] = v6n_name_volume(container, (v6n_volume_kind)i)))
             rc = v6n_err_nomem();
-    }
     if (!rc)
-        rc = stop_container(client, name, container, o, overrides,
+        rc = stop_container(client, name, container, o, cb, overrides,
                             (const char *const *)defaults_names);
     for (int i = 0; i < V6N_VOLUME_COUNT; i++)
         free(defaults_names[i]);
     free(container);
     return rc;
-}
-
-int v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
-                     const v6n_start_options *start_opts, const v6n_stop_options *stop_opts)
-{
-    if (!out_id || !client || !spec)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_node_restart: out_id, client and spec are required");
-    *out_id = NULL;
-    v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
-    if (stop_opts)
-        so = *stop_opts;
-    /* the node comes back as the release it was started as, unless the
-     * options name one */
-    yajl_val running = NULL;
-    int rc = spec->release_explicit ? V6N_OK
-                                    : v6n_container_inspect(&running, client, spec->container_name);
-    if (rc == V6N_ENOTFOUND) {
-        v6n_error_clear();
-        rc = V6N_OK;
-    }
-    const v6n_release *started = running ? v6n_started_release(spec, running) : NULL;
-    yajl_tree_free(running);
-    if (!rc && started && started != spec->release)
-        rc = v6n_spec_rebuild(spec, started, NULL);
-    /* the volumes are the spec's, whatever names it gave them (taken after a
-     * rebuild, which replaces the spec's strings) */
-    so.data_volume = spec->volumes[V6N_VOLUME_DATA];
-    so.vpn_volume = spec->volumes[V6N_VOLUME_VPN];
-    so.ssh_volume = spec->volumes[V6N_VOLUME_SSH];
-    so.squid_volume = spec->volumes[V6N_VOLUME_SQUID];
-    if (!rc)
-        rc = v6n_node_stop(client, spec->node_name, spec->scope, &so);
-    if (rc == V6N_ENOTFOUND) {
-        v6n_error_clear(); /* not running: just start it */
-        rc = V6N_OK;
-    }
-    return rc ? rc : v6n_node_start(out_id, client, spec, start_opts);
 }
 
 /* ---- remove ------------------------------------------------------------------ */
@@ -256,7 +220,7 @@ static int remove_tree(const char *path, v6n_event_cb cb, void *payload)
 }
 
 /* Remove `dir` only when it is this node's default vantage6 folder. */
-static int remove_node_folder(const v6n_node_spec *spec, const char *dir, const char *default_dir,
+static int remove_node_folder(const char *name, const char *dir, const char *default_dir,
                               v6n_event_cb cb, void *payload)
 {
     if (default_dir && strcmp(dir, default_dir) == 0)
@@ -266,19 +230,18 @@ static int remove_node_folder(const v6n_node_spec *spec, const char *dir, const 
         snprintf(warning, sizeof(warning),
                  "kept %s: it is not the default vantage6 folder of node %s and may hold "
                  "other data",
-                 dir, spec->node_name);
+                 dir, name);
         v6n_emit(cb, payload, V6N_EVENT_WARNING, warning, dir, "", 0, 0);
     }
     return V6N_OK;
 }
 
-int v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb on_event,
-                    void *payload)
+int v6n_remove_node(v6n_client *client, const v6n_removal *what, const v6n_callbacks *cb)
 {
-    if (!client || !spec)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_node_remove: client and spec are required");
+    v6n_event_cb on_event = cb ? cb->on_event : NULL;
+    void *payload = cb ? cb->payload : NULL;
     yajl_val v;
-    int rc = v6n_container_inspect(&v, client, spec->container_name);
+    int rc = v6n_container_inspect(&v, client, what->container);
     if (rc == V6N_ENOTFOUND) {
         v6n_error_clear();
         rc = V6N_OK;
@@ -295,13 +258,13 @@ int v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb 
             return v6n_err_nomem();
         if (running)
             rc = v6n_err(V6N_ECONFLICT, NULL,
-                         "node %s is still running: stop it before removing it", spec->node_name);
+                         "node %s is still running: stop it before removing it", what->name);
         if (!rc)
             rc = v6n_container_remove(client, id);
         if (!rc) {
             char message[256];
             snprintf(message, sizeof(message), "removed the node's stopped container %s",
-                     spec->container_name);
+                     what->container);
             v6n_emit(on_event, payload, V6N_EVENT_REMOVED, message, id, "", 0, 0);
         }
         free(id);
@@ -309,21 +272,27 @@ int v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb 
             return rc;
     }
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
-        rc = remove_volume(client, spec->volumes[i], on_event, payload);
+        rc = remove_volume(client, what->volumes[i], on_event, payload);
     if (rc)
         return rc;
-    if (unlink(spec->config_path) == 0)
-        v6n_emit(on_event, payload, V6N_EVENT_PATH_REMOVED, "removed", spec->config_path, "", 0, 0);
-    else if (errno != ENOENT)
-        return v6n_err(V6N_EIO, NULL, "cannot remove %s: %s", spec->config_path, strerror(errno));
-    char *data = v6n_folder_data(spec->scope, spec->node_name);
-    char *log = v6n_folder_log(spec->scope, spec->node_name);
+    if (what->config_path) {
+        if (unlink(what->config_path) == 0)
+            v6n_emit(on_event, payload, V6N_EVENT_PATH_REMOVED, "removed", what->config_path, "", 0,
+                     0);
+        else if (errno != ENOENT)
+            return v6n_err(V6N_EIO, NULL, "cannot remove %s: %s", what->config_path,
+                           strerror(errno));
+    }
+    if ((rc = v6n_record_remove(what->name, what->scope)))
+        return rc;
+    char *data = v6n_folder_data(what->scope, what->name);
+    char *log = v6n_folder_log(what->scope, what->name);
     if (!data || !log)
         rc = v6n_error_last()->code;
     if (!rc)
-        rc = remove_node_folder(spec, spec->log_dir, log, on_event, payload);
-    if (!rc && strcmp(spec->data_dir, spec->log_dir) != 0)
-        rc = remove_node_folder(spec, spec->data_dir, data, on_event, payload);
+        rc = remove_node_folder(what->name, what->log_dir, log, on_event, payload);
+    if (!rc && strcmp(what->data_dir, what->log_dir) != 0)
+        rc = remove_node_folder(what->name, what->data_dir, data, on_event, payload);
     free(data);
     free(log);
     return rc;
@@ -332,8 +301,10 @@ int v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb 
 /* ---- clean ------------------------------------------------------------------- */
 
 int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name, v6n_scope scope,
-                      v6n_event_cb on_event, void *payload)
+                      const v6n_callbacks *cb)
 {
+    v6n_event_cb on_event = cb ? cb->on_event : NULL;
+    void *payload = cb ? cb->payload : NULL;
     if (out_removed)
         *out_removed = 0;
     if (!client)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -12,7 +13,7 @@ typedef struct node_entry {
     v6n_scope scope;
     v6n_node_state state;
     char *config_path, *config_error;
-    char *container_name, *container_id, *image, *status_text;
+    char *container_name, *container_id, *image, *status_text, *created_at;
 } node_entry;
 
 struct v6n_node_list {
@@ -29,6 +30,7 @@ static void entry_free(node_entry *e)
     free(e->container_id);
     free(e->image);
     free(e->status_text);
+    free(e->created_at);
 }
 
 void v6n_node_list_free(v6n_node_list *l)
@@ -71,10 +73,11 @@ static bool has_config_suffix(const char *file)
            (n > 4 && strcmp(file + n - 4, ".yml") == 0);
 }
 
-/* Every config in the scope's folder: .yaml wins over .yml, as in lookups. */
-static int add_configs(v6n_node_list *l, v6n_scope scope)
+/* Every config in `dir` (NULL: the scope's folder): .yaml wins over .yml, as
+ * in lookups. */
+static int add_configs(v6n_node_list *l, v6n_scope scope, const char *dir)
 {
-    char *folder = v6n_folder_config(scope);
+    char *folder = dir ? v6n_path_absolute(dir, NULL) : v6n_folder_config(scope);
     if (!folder)
         return v6n_error_last()->code;
     DIR *d = opendir(folder);
@@ -116,11 +119,12 @@ static int add_configs(v6n_node_list *l, v6n_scope scope)
         e->scope = scope;
         e->config_path = path;
         v6n_config *c = NULL;
-        e->config_error = v6n_strdup(v6n_config_load(&c, path) ? v6n_error_last()->message : "");
+        e->config_error = NULL;
+        if (v6n_config_load(&c, path) != V6N_OK &&
+            !(e->config_error = v6n_strdup(v6n_error_last()->message)))
+            rc = v6n_err_nomem();
         v6n_config_free(c);
         v6n_error_clear();
-        if (!e->config_error)
-            rc = v6n_err_nomem();
     }
     closedir(d);
     free(folder);
@@ -160,20 +164,29 @@ static int add_container(v6n_node_list *l, yajl_val c)
             return v6n_err_nomem();
         e->name = v6n_strdup(lname);
         e->scope = scope;
-        e->config_path = v6n_strdup("");
-        e->config_error = v6n_strdup("");
+        if (!e->name)
+            return v6n_err_nomem();
     }
     e->state = v6n_node_state_from_engine(v6n_json_string(c, "State"));
     free(e->container_id);
     free(e->image);
     free(e->status_text);
-    e->container_id = v6n_strdup(v6n_json_string(c, "Id") ? v6n_json_string(c, "Id") : "");
-    e->image = v6n_strdup(v6n_json_string(c, "Image") ? v6n_json_string(c, "Image") : "");
-    e->status_text = v6n_strdup(v6n_json_string(c, "Status") ? v6n_json_string(c, "Status") : "");
-    return (e->name && e->config_path && e->config_error && e->container_id && e->image &&
-            e->status_text)
-               ? V6N_OK
-               : v6n_err_nomem();
+    free(e->created_at);
+    e->container_id = v6n_strdup(v6n_json_string(c, "Id"));
+    e->image = v6n_strdup(v6n_json_string(c, "Image"));
+    e->status_text = v6n_strdup(v6n_json_string(c, "Status"));
+    /* /containers/json gives Created as seconds since the epoch */
+    const char *created_path[] = {"Created", NULL};
+    yajl_val created = v6n_json_get(c, created_path);
+    e->created_at = NULL;
+    if (created && YAJL_IS_INTEGER(created) && YAJL_GET_INTEGER(created) > 0) {
+        time_t t = (time_t)YAJL_GET_INTEGER(created);
+        struct tm tm;
+        char stamp[32];
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        e->created_at = v6n_strdup(stamp);
+    }
+    return V6N_OK;
 }
 
 int v6n_list_merge_containers(v6n_node_list *l, yajl_val containers)
@@ -197,17 +210,24 @@ static int compare_entries(const void *a, const void *b)
     return c ? c : (int)x->scope - (int)y->scope;
 }
 
-int v6n_node_list_get(v6n_node_list **out, v6n_client *client)
+int v6n_node_list_get(v6n_node_list **out, v6n_client *client, const v6n_start_options *opts)
 {
     if (!out || !client)
         return v6n_err(V6N_EINVAL, NULL, "v6n_node_list_get: out and client are required");
     *out = NULL;
+    int rc = v6n_options_check_version(opts);
+    if (rc)
+        return rc;
     v6n_node_list *l = calloc(1, sizeof(*l));
     if (!l)
         return v6n_err_nomem();
-    int rc = add_configs(l, V6N_SCOPE_SYSTEM);
-    if (!rc)
-        rc = add_configs(l, V6N_SCOPE_USER);
+    if (opts && !v6n_str_empty(opts->config_dir)) {
+        rc = add_configs(l, opts->scope, opts->config_dir);
+    } else {
+        rc = add_configs(l, V6N_SCOPE_SYSTEM, NULL);
+        if (!rc)
+            rc = add_configs(l, V6N_SCOPE_USER, NULL);
+    }
 
     const char *values[] = {V6N_NODE_LABEL_FILTER};
     yajl_val v = NULL;
@@ -220,15 +240,7 @@ int v6n_node_list_get(v6n_node_list **out, v6n_client *client)
     /* configs without a container */
     for (size_t i = 0; !rc && i < l->len; i++) {
         node_entry *e = &l->items[i];
-        if (!e->container_name)
-            e->container_name = v6n_name_container(e->name, e->scope);
-        if (!e->container_id)
-            e->container_id = v6n_strdup("");
-        if (!e->image)
-            e->image = v6n_strdup("");
-        if (!e->status_text)
-            e->status_text = v6n_strdup("");
-        if (!e->container_name || !e->container_id || !e->image || !e->status_text)
+        if (!e->container_name && !(e->container_name = v6n_name_container(e->name, e->scope)))
             rc = v6n_err_nomem();
     }
     if (rc) {
@@ -296,6 +308,11 @@ const char *v6n_node_list_status_text(const v6n_node_list *l, size_t i)
     return in_range(l, i) ? l->items[i].status_text : NULL;
 }
 
+const char *v6n_node_list_created_at(const v6n_node_list *l, size_t i)
+{
+    return in_range(l, i) ? l->items[i].created_at : NULL;
+}
+
 int v6n_node_list_json(char **out, const v6n_node_list *l)
 {
     if (!out || !l)
@@ -311,12 +328,13 @@ int v6n_node_list_json(char **out, const v6n_node_list *l)
         v6n_jgen_kv(&j, "name", e->name);
         v6n_jgen_kv(&j, "scope", v6n_scope_name(e->scope));
         v6n_jgen_kv(&j, "state", v6n_node_state_name(e->state));
-        v6n_jgen_kv(&j, "status", e->status_text);
+        v6n_jgen_kv_or_null(&j, "status", e->status_text);
         v6n_jgen_kv(&j, "container", e->container_name);
-        v6n_jgen_kv(&j, "id", e->container_id);
-        v6n_jgen_kv(&j, "image", e->image);
-        v6n_jgen_kv(&j, "config", e->config_path);
-        v6n_jgen_kv(&j, "config_error", e->config_error);
+        v6n_jgen_kv_or_null(&j, "id", e->container_id);
+        v6n_jgen_kv_or_null(&j, "image", e->image);
+        v6n_jgen_kv_or_null(&j, "created_at", e->created_at);
+        v6n_jgen_kv_or_null(&j, "config", e->config_path);
+        v6n_jgen_kv_or_null(&j, "config_error", e->config_error);
         v6n_jgen_map(&j, false);
     }
     v6n_jgen_array(&j, false);

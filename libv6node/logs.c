@@ -81,17 +81,17 @@ static bool api_at_least(const v6n_client *c, int minor)
 
 int v6n_container_logs(v6n_client *client, const char *name_or_id, const v6n_logs_options *opts)
 {
-    if (!client || v6n_str_empty(name_or_id) || !opts || !opts->on_data)
-        return v6n_err(V6N_EINVAL, NULL,
-                       "v6n_container_logs: client, a container and opts->on_data are required");
-    if (opts->version == 0 || opts->version > V6N_LOGS_OPTIONS_VERSION)
-        return v6n_err(V6N_EINVAL, "version", "logs options version %u is not supported",
-                       opts->version);
-    int rc = v6n_engine_negotiate(client);
+    if (!client || v6n_str_empty(name_or_id) || !opts || !opts->callbacks.on_log)
+        return v6n_err(
+            V6N_EINVAL, NULL,
+            "v6n_container_logs: client, a container and opts->callbacks.on_log are required");
+    int rc = V6N_CHECK_VERSION(opts, V6N_LOGS_OPTIONS_VERSION, "logs options");
+    if (!rc)
+        rc = v6n_engine_negotiate(client);
     if (rc)
         return rc;
 
-    demux d = {.on_data = opts->on_data, .payload = opts->payload, .raw = -1};
+    demux d = {.on_data = opts->callbacks.on_log, .payload = opts->callbacks.payload, .raw = -1};
     if (!api_at_least(client, 42)) {
         /* before 1.42 only the container's config tells the format */
         yajl_val v;

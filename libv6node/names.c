@@ -24,22 +24,31 @@ bool v6n_name_ok(const char *name)
            strlen(name) <= V6N_NAME_MAX;
 }
 
-int v6n_name_check(const char *name, int code, const char *key)
+bool v6n_name_describe(const char *name, char *buf, size_t size)
 {
     if (v6n_name_ok(name))
-        return V6N_OK;
-    if (name && strlen(name) > V6N_NAME_MAX)
-        return v6n_err(code, key,
-                       "node name is %zu characters long; at most %d fit in the names of its "
-                       "container and volumes",
-                       strlen(name), V6N_NAME_MAX);
+        return false;
+    if (name && strlen(name) > V6N_NAME_MAX) {
+        snprintf(buf, size,
+                 "node name is %zu characters long; at most %d fit in the names of its "
+                 "container and volumes",
+                 strlen(name), V6N_NAME_MAX);
+        return true;
+    }
     v6n_buf q = V6N_BUF_INIT;
-    int rc = v6n_buf_quote(&q, name ? name : "");
-    if (!rc)
-        rc = v6n_err(code, key, "node name %s is not allowed: use only the characters a-zA-Z0-9_.-",
-                     q.ptr);
+    if (v6n_buf_quote(&q, name ? name : "") == V6N_OK)
+        snprintf(buf, size, "node name %s is not allowed: use only the characters a-zA-Z0-9_.-",
+                 q.ptr);
+    else
+        snprintf(buf, size, "node name not allowed: use only the characters a-zA-Z0-9_.-");
     v6n_buf_free(&q);
-    return rc;
+    return true;
+}
+
+int v6n_name_check(const char *name, int code, const char *key)
+{
+    char why[512];
+    return v6n_name_describe(name, why, sizeof(why)) ? v6n_err(code, key, "%s", why) : V6N_OK;
 }
 
 char *v6n_name_container(const char *name, v6n_scope scope)

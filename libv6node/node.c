@@ -92,7 +92,8 @@ static int find_existing(v6n_client *c, const char *name, existing *e)
 
 static int warn(const v6n_start_options *o, const v6n_node_spec *spec, const char *message)
 {
-    return v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, message, "", spec->image, 0, 0)
+    return v6n_emit(o->callbacks.on_event, o->callbacks.payload, V6N_EVENT_WARNING, message, "",
+                    spec->image, 0, 0)
                ? v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller")
                : V6N_OK;
 }
@@ -169,16 +170,16 @@ static int obtain_image(v6n_client *c, const v6n_node_spec *spec, const v6n_star
     case V6N_PULL_MISSING:
         if ((rc = v6n_image_exists(&present, c, image)) || present)
             return rc;
-        return v6n_image_pull(c, image, o->on_event, o->payload);
+        return v6n_image_pull(c, image, &o->callbacks);
     case V6N_PULL_ALWAYS:
-        return v6n_image_pull(c, image, o->on_event, o->payload);
+        return v6n_image_pull(c, image, &o->callbacks);
     case V6N_PULL_DEFAULT:
     default:
         break;
     }
     /* as `v6 node start`: try to pull; fall back to a local copy, except for
      * the default image */
-    rc = v6n_image_pull(c, image, o->on_event, o->payload);
+    rc = v6n_image_pull(c, image, &o->callbacks);
     if (rc == V6N_OK || rc == V6N_ECANCELLED)
         return rc;
     char *default_image = v6n_release_node_image(spec->release, NULL);
@@ -200,7 +201,8 @@ static int obtain_image(v6n_client *c, const v6n_node_spec *spec, const v6n_star
     snprintf(warning, sizeof(warning), "the pull failed, using the local copy of %s: %s", image,
              pull_error.message);
     v6n_error_clear();
-    if (v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, warning, "", image, 0, 0))
+    if (v6n_emit(o->callbacks.on_event, o->callbacks.payload, V6N_EVENT_WARNING, warning, "", image,
+                 0, 0))
         return v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller");
     return V6N_OK;
 }
@@ -245,7 +247,7 @@ static int create_container(char **out_id, v6n_client *c, const v6n_node_spec *s
         for (size_t i = 0; !rc && warnings && YAJL_IS_ARRAY(warnings) && i < warnings->u.array.len;
              i++)
             if (YAJL_IS_STRING(warnings->u.array.values[i]))
-                v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING,
+                v6n_emit(o->callbacks.on_event, o->callbacks.payload, V6N_EVENT_WARNING,
                          YAJL_GET_STRING(warnings->u.array.values[i]), *out_id, spec->image, 0, 0);
     }
     yajl_tree_free(v);
@@ -300,15 +302,17 @@ static int prepare_folders(const v6n_node_spec *spec)
     return rc ? rc : v6n_path_mkdirs(spec->log_dir);
 }
 
-int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
+int v6n_spec_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
                    const v6n_start_options *opts)
 {
     if (!out_id || !client || !spec)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_node_start: out_id, client and spec are required");
+        return v6n_err(V6N_EINVAL, NULL, "v6n_spec_start: out_id, client and spec are required");
     *out_id = NULL;
-    v6n_start_options normalized;
-    v6n_options_normalize(&normalized, opts);
-    const v6n_start_options *o = &normalized;
+    int rc = v6n_options_check_version(opts);
+    if (rc)
+        return rc;
+    v6n_start_options defaults = V6N_START_OPTIONS_INIT;
+    const v6n_start_options *o = opts ? opts : &defaults;
     if (o->pull < V6N_PULL_DEFAULT || o->pull > V6N_PULL_NEVER)
         return v6n_err(V6N_EINVAL, "pull", "unknown pull policy %d", (int)o->pull);
 
@@ -316,7 +320,7 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
     bool created[V6N_VOLUME_COUNT] = {false, false, false, false};
     time_t began = time(NULL);
     char *id = NULL;
-    int rc = v6n_engine_negotiate(client);
+    rc = v6n_engine_negotiate(client);
     if (!rc)
         rc = find_existing(client, spec->container_name, &old);
     else
@@ -335,21 +339,22 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
         rc = prepare_folders(spec);
     if (!rc)
         rc = apply_server_version(spec, o);
-    if (!rc && v6n_emit(o->on_event, o->payload, V6N_EVENT_IMAGE,
+    if (!rc && v6n_emit(o->callbacks.on_event, o->callbacks.payload, V6N_EVENT_IMAGE,
                         v6n_image_rule_describe(spec->image_rule), "", spec->image, 0, 0))
         rc = v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller");
     if (!rc)
         rc = obtain_image(client, spec, o);
     if (!rc)
-        rc = v6n_volumes_ensure_tracked(client, spec, created, o->on_event, o->payload);
+        rc = v6n_volumes_ensure_tracked(client, spec, created, o->callbacks.on_event,
+                                        o->callbacks.payload);
     if (!rc && old.id) {
         rc = v6n_container_remove(client, old.id);
         if (!rc) {
             char message[256];
             snprintf(message, sizeof(message), "removed the node's stopped container %s",
                      spec->container_name);
-            v6n_emit(o->on_event, o->payload, V6N_EVENT_REMOVED, message, old.id, spec->image, 0,
-                     0);
+            v6n_emit(o->callbacks.on_event, o->callbacks.payload, V6N_EVENT_REMOVED, message,
+                     old.id, spec->image, 0, 0);
         }
     }
     bool create_lost = false;
@@ -357,22 +362,14 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
         rc = create_container(&id, client, spec, o);
         create_lost = rc && v6n_error_last()->http_status == 0;
     }
-    if (!rc &&
-        v6n_emit(o->on_event, o->payload, V6N_EVENT_CREATED, "created", id, spec->image, 0, 0))
+    if (!rc && v6n_emit(o->callbacks.on_event, o->callbacks.payload, V6N_EVENT_CREATED, "created",
+                        id, spec->image, 0, 0))
         rc = v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller");
     if (!rc)
         rc = start_container(client, id);
     if (!rc)
-        v6n_emit(o->on_event, o->payload, V6N_EVENT_STARTED, "started", id, spec->image, 0, 0);
-    if (!rc && !o->no_local_checks && v6n_record_write(spec, id) != V6N_OK) {
-        /* the node runs; only the record of how it was started is missing */
-        char warning[2300];
-        snprintf(warning, sizeof(warning),
-                 "the node runs, but how it was started could not be recorded: %s",
-                 v6n_error_last()->message);
-        v6n_error_clear();
-        v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, warning, id, spec->image, 0, 0);
-    }
+        v6n_emit(o->callbacks.on_event, o->callbacks.payload, V6N_EVENT_STARTED, "started", id,
+                 spec->image, 0, 0);
 
     if (rc) {
         undo(client, spec, id, created, create_lost, began);

@@ -1,8 +1,9 @@
-/* The start record: how a node was started (release line, image and the rule
- * that chose it, when), kept beside the node in its data folder so that status,
- * drift and restart judge the node against the way it was started. It lives
- * outside the create body, so the container stays exactly as vantage6 builds
- * it. Written atomically (a temporary file renamed over the old record). */
+/* The start record: how a node was started (its options, the release line, the
+ * image and the rule that chose it, when), kept in the node's default data
+ * folder so that status, drift and restart judge the node against the way it
+ * was started. It lives outside the create body, so the container stays
+ * exactly as vantage6 builds it. Written atomically (a temporary file renamed
+ * over the old record). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,39 +14,28 @@
 #include "internal.h"
 
 #define RECORD_FILE   ".libv6node-start.json"
-#define RECORD_FORMAT 1
+#define RECORD_FORMAT 2
 
-static const char *rule_name(v6n_image_rule rule)
+char *v6n_record_path(const char *name, v6n_scope scope)
 {
-    switch (rule) {
-    case V6N_IMAGE_FROM_OPTION:
-        return "option";
-    case V6N_IMAGE_FROM_CONFIG:
-        return "config";
-    case V6N_IMAGE_FROM_SERVER:
-        return "server";
-    case V6N_IMAGE_DEFAULT:
-        return "default";
-    }
-    return "default";
+    char *dir = v6n_folder_data(scope, name);
+    char *path = dir ? v6n_path_join(dir, RECORD_FILE) : NULL;
+    if (dir && !path)
+        v6n_err_nomem();
+    free(dir);
+    return path;
 }
 
-static char *record_path(const char *data_dir)
-{
-    return v6n_asprintf("%s/" RECORD_FILE, data_dir);
-}
-
-int v6n_record_write(const v6n_node_spec *spec, const char *container_id)
+static char *render(const v6n_node_spec *spec, const char *container_id,
+                    const v6n_start_options *opts)
 {
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-
     v6n_jgen j;
-    int rc = v6n_jgen_open(&j);
-    if (rc)
-        return rc;
+    if (v6n_jgen_open(&j))
+        return NULL;
     v6n_jgen_map(&j, true);
     v6n_jgen_kint(&j, "format", RECORD_FORMAT);
     v6n_jgen_kv(&j, "node", spec->node_name);
@@ -54,20 +44,36 @@ int v6n_record_write(const v6n_node_spec *spec, const char *container_id)
     v6n_jgen_kv(&j, "id", container_id);
     v6n_jgen_kv(&j, "vantage6_version", spec->release->line);
     v6n_jgen_kv(&j, "image", spec->image);
-    v6n_jgen_kv(&j, "image_rule", rule_name(spec->image_rule));
+    v6n_jgen_kv(&j, "image_rule", v6n_image_rule_name(spec->image_rule));
     v6n_jgen_kv(&j, "started_at", stamp);
     v6n_jgen_kv(&j, "libv6node", V6N_VERSION);
+    v6n_jgen_str(&j, "options");
+    v6n_options_to_json(&j, opts);
     v6n_jgen_map(&j, false);
     char *json = NULL;
-    if ((rc = v6n_jgen_close(&j, &json, "the start record")))
-        return rc;
+    return v6n_jgen_close(&j, &json, "the start record") ? NULL : json;
+}
 
-    char *path = record_path(spec->data_dir);
+int v6n_record_write(const v6n_node_spec *spec, const char *container_id,
+                     const v6n_start_options *opts)
+{
+    /* what a restart must repeat: the release line the start settled on (auto
+     * asks once) and the server's version that chose the image's tag */
+    v6n_start_options used = *opts;
+    used.vantage6_version = spec->release->line;
+    used.server_version = spec->opts.server_version;
+    used.scope = spec->scope;
+    char *json = render(spec, container_id, &used);
+    char *path = v6n_record_path(spec->node_name, spec->scope);
+    char *dir = path ? v6n_path_dirname(path) : NULL;
     char *tmp = path ? v6n_asprintf("%s.%ld.tmp", path, (long)getpid()) : NULL;
-    if (!path || !tmp) {
-        rc = v6n_err_nomem();
+    int rc = V6N_OK;
+    if (!json || !path || !dir || !tmp) {
+        rc = v6n_error_last()->code ? v6n_error_last()->code : v6n_err_nomem();
         goto cleanup;
     }
+    if ((rc = v6n_path_mkdirs(dir)))
+        goto cleanup;
     FILE *f = fopen(tmp, "w");
     if (!f) {
         rc = v6n_err(V6N_EIO, NULL, "start record %s: %s", tmp, strerror(errno));
@@ -86,6 +92,7 @@ int v6n_record_write(const v6n_node_spec *spec, const char *container_id)
 cleanup:
     free(json);
     free(path);
+    free(dir);
     free(tmp);
     return rc;
 }
@@ -94,40 +101,68 @@ void v6n_record_clear(v6n_start_record *r)
 {
     free(r->id);
     free(r->image);
+    free(r->image_rule);
+    free(r->started_at);
+    v6n_start_options_dispose(&r->opts);
     memset(r, 0, sizeof(*r));
 }
 
-int v6n_record_read(v6n_start_record *out, const char *data_dir)
+int v6n_record_parse(v6n_start_record *out, const char *text, const char *where)
 {
     memset(out, 0, sizeof(*out));
-    char *path = record_path(data_dir);
-    if (!path)
-        return v6n_err_nomem();
-    char *text = NULL;
-    size_t len = 0;
-    int rc = v6n_read_file(&text, &len, path);
-    free(path);
-    if (rc)
-        return rc;
+    v6n_start_options_init(&out->opts, V6N_START_OPTIONS_VERSION);
     yajl_val v = yajl_tree_parse(text, NULL, 0);
-    free(text);
     const char *line = v6n_json_string(v, "vantage6_version");
     const char *id = v6n_json_string(v, "id");
     const char *image = v6n_json_string(v, "image");
-    const v6n_release *release = NULL;
-    if (!v || !line || !id || !image || v6n_release_find(&release, line) != V6N_OK) {
-        yajl_tree_free(v);
-        return v6n_err(V6N_EIO, NULL, "the start record in %s cannot be read", data_dir);
+    const char *rule = v6n_json_string(v, "image_rule");
+    const char *started = v6n_json_string(v, "started_at");
+    const char *opts_path[] = {"options", NULL};
+    yajl_val options = v6n_json_get(v, opts_path);
+    int rc = V6N_OK;
+    if (!v || !line || !id || !image || v6n_release_find(&out->release, line) != V6N_OK ||
+        (options && v6n_options_from_json(&out->opts, options) != V6N_OK))
+        rc = v6n_err(V6N_EIO, NULL, "the start record %s cannot be read", where);
+    if (!rc) {
+        out->id = v6n_strdup(id);
+        out->image = v6n_strdup(image);
+        out->image_rule = v6n_strdup(rule ? rule : "");
+        out->started_at = v6n_strdup(started ? started : "");
+        if (!out->id || !out->image || !out->image_rule || !out->started_at)
+            rc = v6n_err_nomem();
     }
-    out->release = release;
-    out->id = v6n_strdup(id);
-    out->image = v6n_strdup(image);
     yajl_tree_free(v);
-    if (!out->id || !out->image) {
+    if (rc)
         v6n_record_clear(out);
-        return v6n_err_nomem();
-    }
-    return V6N_OK;
+    return rc;
+}
+
+int v6n_record_read(v6n_start_record *out, const char *name, v6n_scope scope)
+{
+    memset(out, 0, sizeof(*out));
+    char *path = v6n_record_path(name, scope);
+    if (!path)
+        return v6n_error_last()->code;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = v6n_read_file(&text, &len, path);
+    if (!rc)
+        rc = v6n_record_parse(out, text, path);
+    free(text);
+    free(path);
+    return rc;
+}
+
+int v6n_record_remove(const char *name, v6n_scope scope)
+{
+    char *path = v6n_record_path(name, scope);
+    if (!path)
+        return v6n_error_last()->code;
+    int rc = (unlink(path) == 0 || errno == ENOENT)
+                 ? V6N_OK
+                 : v6n_err(V6N_EIO, NULL, "cannot remove %s: %s", path, strerror(errno));
+    free(path);
+    return rc;
 }
 
 /* Does the container's config bind look like what line `r` mounts? */
@@ -157,24 +192,12 @@ static bool config_bind_matches(const v6n_release *r, yajl_val binds)
     return false;
 }
 
-const v6n_release *v6n_started_release(const v6n_node_spec *spec, yajl_val container)
+const v6n_release *v6n_release_of_container(yajl_val container, const v6n_release *prefer)
 {
-    const char *id = v6n_json_string(container, "Id");
-    v6n_start_record rec;
-    if (!spec->opts.no_local_checks && id && v6n_record_read(&rec, spec->data_dir) == V6N_OK) {
-        const v6n_release *r = strcmp(rec.id, id) == 0 ? rec.release : NULL;
-        v6n_record_clear(&rec);
-        if (r)
-            return r;
-    }
-    v6n_error_clear();
-    /* No record of this container (started by another tool, or on another
-     * host): the line whose config mount the container has, the spec's own
-     * line first. */
     const char *binds_path[] = {"HostConfig", "Binds", NULL};
     yajl_val binds = v6n_json_get(container, binds_path);
-    if (config_bind_matches(spec->release, binds))
-        return spec->release;
+    if (prefer && config_bind_matches(prefer, binds))
+        return prefer;
     const v6n_release *r;
     for (size_t i = 0; (r = v6n_release_at(i)); i++)
         if (config_bind_matches(r, binds))

@@ -8,6 +8,21 @@
 
 #include "internal.h"
 
+const char *v6n_image_rule_name(v6n_image_rule rule)
+{
+    switch (rule) {
+    case V6N_IMAGE_FROM_OPTION:
+        return "option";
+    case V6N_IMAGE_FROM_CONFIG:
+        return "config";
+    case V6N_IMAGE_FROM_SERVER:
+        return "server";
+    case V6N_IMAGE_DEFAULT:
+        return "default";
+    }
+    return "default";
+}
+
 const char *v6n_image_rule_describe(v6n_image_rule rule)
 {
     switch (rule) {
@@ -25,10 +40,9 @@ const char *v6n_image_rule_describe(v6n_image_rule rule)
 
 static int check_options(const v6n_start_options *o)
 {
-    if (o->version == 0 || o->version > V6N_START_OPTIONS_VERSION)
-        return v6n_err(V6N_EINVAL, "version",
-                       "start options version %u is not supported (this library knows %d)",
-                       o->version, V6N_START_OPTIONS_VERSION);
+    int rc = v6n_options_check_version(o);
+    if (rc)
+        return rc;
     if (o->scope != V6N_SCOPE_USER && o->scope != V6N_SCOPE_SYSTEM)
         return v6n_err(V6N_EINVAL, "scope", "scope must be user or system (got %d)", (int)o->scope);
     if (o->pull < V6N_PULL_DEFAULT || o->pull > V6N_PULL_NEVER)
@@ -60,17 +74,15 @@ static int check_options(const v6n_start_options *o)
 }
 
 /* A folder option or `directories.<which>` from the config, else the default. */
-static char *node_folder(v6n_spec_ctx *ctx, const char *option, const char *which)
+char *v6n_node_folder(const v6n_config *config, const v6n_start_options *o, const char *name,
+                      bool log)
 {
-    const v6n_node_config *m = &ctx->config->node;
-    const char *chosen = option;
-    if (v6n_str_empty(chosen))
-        chosen = strcmp(which, "log") == 0 ? m->dir_log : m->dir_data;
+    const char *chosen = log ? o->log_dir : o->data_dir;
+    if (v6n_str_empty(chosen) && config)
+        chosen = log ? config->node.dir_log : config->node.dir_data;
     if (!v6n_str_empty(chosen))
-        return v6n_spec_local_path(ctx, chosen);
-    v6n_scope scope = ctx->spec->scope;
-    const char *name = ctx->spec->node_name;
-    return strcmp(which, "log") == 0 ? v6n_folder_log(scope, name) : v6n_folder_data(scope, name);
+        return v6n_path_absolute(chosen, v6n_str_empty(o->working_dir) ? NULL : o->working_dir);
+    return log ? v6n_folder_log(o->scope, name) : v6n_folder_data(o->scope, name);
 }
 
 /* Contract section 5, the rules that need no network. */
@@ -216,9 +228,9 @@ static int build(v6n_spec_ctx *ctx)
     int rc;
     if ((rc = set_names(ctx)))
         return rc;
-    if (!(s->data_dir = node_folder(ctx, ctx->opts->data_dir, "data")))
+    if (!(s->data_dir = v6n_node_folder(ctx->config, ctx->opts, s->node_name, false)))
         return v6n_error_last()->code;
-    if (!(s->log_dir = node_folder(ctx, ctx->opts->log_dir, "log")))
+    if (!(s->log_dir = v6n_node_folder(ctx->config, ctx->opts, s->node_name, true)))
         return v6n_error_last()->code;
     if (!(s->config_dir = v6n_strdup(ctx->config->dir)) ||
         !(s->config_path = v6n_strdup(ctx->config->path)))
@@ -276,8 +288,13 @@ int v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
     if (!out || !config)
         return v6n_err(V6N_EINVAL, NULL, "v6n_node_spec_build: out and config are required");
     *out = NULL;
-    v6n_start_options o;
-    v6n_options_normalize(&o, opts);
+    v6n_start_options o = V6N_START_OPTIONS_INIT;
+    if (opts) {
+        int rc = v6n_options_check_version(opts);
+        if (rc)
+            return rc;
+        o = *opts;
+    }
     const v6n_release *release = NULL;
     bool is_auto = !v6n_str_empty(o.vantage6_version) && strcmp(o.vantage6_version, "auto") == 0;
     int rc;
@@ -334,7 +351,7 @@ void v6n_node_spec_free(v6n_node_spec *s)
     free(s->config_path);
     free(s->server_version_url);
     v6n_config_free(s->config);
-    v6n_options_dispose(&s->opts);
+    v6n_start_options_dispose(&s->opts);
     free(s);
 }
 

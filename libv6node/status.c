@@ -7,11 +7,14 @@
 #include "internal.h"
 
 struct v6n_node_status {
+    char *name, *container, *config;
+    v6n_scope scope;
     v6n_node_state state;
-    char *text, *id, *image, *started_at, *finished_at;
-    const char *vantage6_version; /* the line the node was built as (static) */
+    char *text, *id, *image, *created_at, *started_at, *finished_at;
     int exit_code;
-    v6n_strlist drift;
+    const char *vantage6_version; /* the line the node was built as (static) */
+    v6n_strlist label_keys, label_values, ports, drift;
+    char *drift_error;
 };
 
 const char *v6n_node_state_name(v6n_node_state state)
@@ -44,9 +47,10 @@ v6n_node_state v6n_node_state_from_engine(const char *status)
     return V6N_NODE_OTHER;
 }
 
-static char *dup_or_empty(const char *s)
+/* A copy of an engine time, NULL for none or the engine's zero time. */
+static char *dup_time(const char *s)
 {
-    return v6n_strdup(s ? s : "");
+    return (!s || !*s || strncmp(s, "0001-01-01", 10) == 0) ? NULL : v6n_strdup(s);
 }
 
 static const char *str_at(yajl_val v, const char *a, const char *b)
@@ -198,35 +202,47 @@ static int compute_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_va
     return rc;
 }
 
+/* Labels and published ports of an inspect answer. */
+static int fill_labels_and_ports(v6n_node_status *st, yajl_val c)
+{
+    int rc = V6N_OK;
+    yajl_val labels = at(c, "Config", "Labels");
+    for (size_t i = 0; !rc && YAJL_IS_OBJECT(labels) && i < labels->u.object.len; i++) {
+        yajl_val v = labels->u.object.values[i];
+        rc = v6n_strlist_push(&st->label_keys, labels->u.object.keys[i]);
+        if (!rc)
+            rc = v6n_strlist_push(&st->label_values, YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : "");
+    }
+    yajl_val ports = at(c, "NetworkSettings", "Ports");
+    for (size_t i = 0; !rc && YAJL_IS_OBJECT(ports) && i < ports->u.object.len; i++) {
+        yajl_val bindings = ports->u.object.values[i];
+        for (size_t k = 0; !rc && YAJL_IS_ARRAY(bindings) && k < bindings->u.array.len; k++) {
+            const char *ip = v6n_json_string(bindings->u.array.values[k], "HostIp");
+            const char *port = v6n_json_string(bindings->u.array.values[k], "HostPort");
+            rc = v6n_strlist_pushf(&st->ports, "%s -> %s:%s", ports->u.object.keys[i],
+                                   ip && *ip ? ip : "0.0.0.0", port ? port : "");
+        }
+    }
+    return rc;
+}
+
 int v6n_status_fill(v6n_node_status *st, const v6n_node_spec *spec, yajl_val c,
                     yajl_val image_env_list)
 {
     const char *status = str_at(c, "State", "Status");
     yajl_val code = at(c, "State", "ExitCode");
     st->state = v6n_node_state_from_engine(status);
-    st->text = dup_or_empty(status);
-    st->id = dup_or_empty(v6n_json_string(c, "Id"));
-    st->image = dup_or_empty(str_at(c, "Config", "Image"));
-    st->started_at = dup_or_empty(str_at(c, "State", "StartedAt"));
-    st->finished_at = dup_or_empty(str_at(c, "State", "FinishedAt"));
     st->exit_code = code && YAJL_IS_INTEGER(code) ? (int)YAJL_GET_INTEGER(code) : 0;
-
-    /* Judge the node against the release it was started as, not the one the
-     * options give now (a node started as 4.14 has no drift because the
-     * default moved on). */
-    const v6n_release *started = v6n_started_release(spec, c);
-    st->vantage6_version = started ? started->line : spec->release->line;
-    if (!started || started == spec->release)
-        return compute_drift(st, spec, c, image_env_list);
-    v6n_node_spec *as_started = NULL;
-    int rc = v6n_spec_build_release(&as_started, spec->config, &spec->opts, started);
-    if (!rc && spec->release_explicit && !spec->release_auto)
-        rc = v6n_strlist_pushf(
-            &st->drift, "vantage6 release: the node was built as %s, the options now give %s",
-            started->line, spec->release->line);
-    if (!rc)
-        rc = compute_drift(st, as_started, c, image_env_list);
-    v6n_node_spec_free(as_started);
+    if ((status && !(st->text = v6n_strdup(status))) ||
+        (v6n_json_string(c, "Id") && !(st->id = v6n_strdup(v6n_json_string(c, "Id")))) ||
+        (str_at(c, "Config", "Image") && !(st->image = v6n_strdup(str_at(c, "Config", "Image")))))
+        return v6n_err_nomem();
+    st->created_at = dup_time(v6n_json_string(c, "Created"));
+    st->started_at = dup_time(str_at(c, "State", "StartedAt"));
+    st->finished_at = dup_time(str_at(c, "State", "FinishedAt"));
+    int rc = fill_labels_and_ports(st, c);
+    if (!rc && spec)
+        rc = compute_drift(st, spec, c, image_env_list);
     return rc;
 }
 
@@ -236,7 +252,7 @@ v6n_node_status *v6n_status_new(void)
 }
 
 /* Config.Env of the image the container runs (empty when it is gone). */
-static int image_env(yajl_val *out, v6n_client *client, yajl_val container)
+int v6n_status_image_env(yajl_val *out, v6n_client *client, yajl_val container)
 {
     *out = NULL;
     const char *image_id = v6n_json_string(container, "Image"); /* sha256:..., exact */
@@ -256,53 +272,53 @@ static int image_env(yajl_val *out, v6n_client *client, yajl_val container)
     return rc;
 }
 
-int v6n_node_status_get(v6n_node_status **out, v6n_client *client, const v6n_node_spec *spec)
+int v6n_status_set_node(v6n_node_status *st, const char *name, v6n_scope scope,
+                        const char *container, const char *config)
 {
-    if (!out || !client || !spec)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_node_status_get: out, client and spec are required");
-    *out = NULL;
-    v6n_node_status *st = calloc(1, sizeof(*st));
-    if (!st)
+    st->scope = scope;
+    st->name = v6n_strdup(name);
+    st->container = v6n_strdup(container);
+    st->config = config ? v6n_strdup(config) : NULL;
+    if (!st->name || !st->container || (config && !st->config))
         return v6n_err_nomem();
-    yajl_val c = NULL, img = NULL;
-    int rc = v6n_container_inspect(&c, client, spec->container_name);
-    if (rc == V6N_ENOTFOUND) {
-        v6n_error_clear();
-        rc = V6N_OK;
-        st->state = V6N_NODE_ABSENT;
-        st->text = v6n_strdup("absent");
-        st->id = v6n_strdup("");
-        st->image = v6n_strdup("");
-        st->started_at = v6n_strdup("");
-        st->finished_at = v6n_strdup("");
-        st->vantage6_version = spec->release->line;
-    } else if (!rc) {
-        rc = image_env(&img, client, c);
-        if (!rc)
-            rc = v6n_status_fill(st, spec, c, at(img, "Config", "Env"));
-    }
-    if (!rc && (!st->text || !st->id || !st->image || !st->started_at || !st->finished_at))
-        rc = v6n_err_nomem();
-    yajl_tree_free(c);
-    yajl_tree_free(img);
-    if (rc) {
-        v6n_node_status_free(st);
-        return rc;
-    }
-    *out = st;
     return V6N_OK;
+}
+
+void v6n_status_set_release(v6n_node_status *st, const char *line)
+{
+    st->vantage6_version = line;
+}
+
+int v6n_status_add_drift(v6n_node_status *st, const char *sentence)
+{
+    return v6n_strlist_push(&st->drift, sentence);
+}
+
+int v6n_status_set_drift_error(v6n_node_status *st, const char *why)
+{
+    free(st->drift_error);
+    st->drift_error = v6n_strdup(why);
+    return st->drift_error ? V6N_OK : v6n_err_nomem();
 }
 
 void v6n_node_status_free(v6n_node_status *st)
 {
     if (!st)
         return;
+    free(st->name);
+    free(st->container);
+    free(st->config);
     free(st->text);
     free(st->id);
     free(st->image);
+    free(st->created_at);
     free(st->started_at);
     free(st->finished_at);
+    v6n_strlist_free(&st->label_keys);
+    v6n_strlist_free(&st->label_values);
+    v6n_strlist_free(&st->ports);
     v6n_strlist_free(&st->drift);
+    free(st->drift_error);
     free(st);
 }
 
@@ -311,24 +327,30 @@ v6n_node_state v6n_node_status_state(const v6n_node_status *st)
     return st ? st->state : V6N_NODE_ABSENT;
 }
 
-#define FIELD(name)                                                                                \
-    const char *v6n_node_status_##name(const v6n_node_status *st)                                  \
-    {                                                                                              \
-        return st ? st->name : "";                                                                 \
-    }
-FIELD(text)
-FIELD(image)
-FIELD(started_at)
-FIELD(finished_at)
-
-const char *v6n_node_status_container_id(const v6n_node_status *st)
+v6n_scope v6n_node_status_scope(const v6n_node_status *st)
 {
-    return st ? st->id : "";
+    return st ? st->scope : V6N_SCOPE_USER;
 }
 
-const char *v6n_node_status_vantage6_version(const v6n_node_status *st)
+#define FIELD(function, member)                                                                    \
+    const char *v6n_node_status_##function(const v6n_node_status *st)                              \
+    {                                                                                              \
+        return st ? st->member : NULL;                                                             \
+    }
+FIELD(name, name)
+FIELD(container, container)
+FIELD(config, config)
+FIELD(container_id, id)
+FIELD(image, image)
+FIELD(created_at, created_at)
+FIELD(started_at, started_at)
+FIELD(finished_at, finished_at)
+FIELD(vantage6_version, vantage6_version)
+FIELD(drift_error, drift_error)
+
+const char *v6n_node_status_text(const v6n_node_status *st)
 {
-    return st && st->vantage6_version ? st->vantage6_version : "";
+    return !st ? NULL : st->text ? st->text : v6n_node_state_name(st->state);
 }
 
 int v6n_node_status_exit_code(const v6n_node_status *st)
@@ -336,42 +358,74 @@ int v6n_node_status_exit_code(const v6n_node_status *st)
     return st ? st->exit_code : 0;
 }
 
-size_t v6n_node_status_drift_count(const v6n_node_status *st)
-{
-    return st ? st->drift.len : 0;
-}
+#define LIST(function, list)                                                                       \
+    size_t v6n_node_status_##function##_count(const v6n_node_status *st)                           \
+    {                                                                                              \
+        return st ? st->list.len : 0;                                                              \
+    }
+
+LIST(drift, drift)
+LIST(label, label_keys)
+LIST(port, ports)
 
 const char *v6n_node_status_drift(const v6n_node_status *st, size_t i)
 {
     return (st && i < st->drift.len) ? st->drift.items[i] : NULL;
 }
 
-int v6n_node_status_json(char **out, const v6n_node_status *st, const v6n_node_spec *spec)
+const char *v6n_node_status_label_key(const v6n_node_status *st, size_t i)
 {
-    if (!out || !st || !spec)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_node_status_json: out, status and spec are required");
+    return (st && i < st->label_keys.len) ? st->label_keys.items[i] : NULL;
+}
+
+const char *v6n_node_status_label_value(const v6n_node_status *st, size_t i)
+{
+    return (st && i < st->label_values.len) ? st->label_values.items[i] : NULL;
+}
+
+const char *v6n_node_status_port(const v6n_node_status *st, size_t i)
+{
+    return (st && i < st->ports.len) ? st->ports.items[i] : NULL;
+}
+
+int v6n_node_status_json(char **out, const v6n_node_status *st)
+{
+    if (!out || !st)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_status_json: out and status are required");
     v6n_jgen j;
     int rc = v6n_jgen_open(&j);
     if (rc)
         return rc;
     v6n_jgen_map(&j, true);
-    v6n_jgen_kv(&j, "name", spec->node_name);
-    v6n_jgen_kv(&j, "scope", v6n_scope_name(spec->scope));
-    v6n_jgen_kv(&j, "config", spec->config_path);
+    v6n_jgen_kv(&j, "name", st->name);
+    v6n_jgen_kv(&j, "scope", v6n_scope_name(st->scope));
+    v6n_jgen_kv_or_null(&j, "config", st->config);
     v6n_jgen_kv(&j, "state", v6n_node_state_name(st->state));
-    v6n_jgen_kv(&j, "status", st->text);
-    v6n_jgen_kv(&j, "container", spec->container_name);
-    v6n_jgen_kv(&j, "id", st->id);
-    v6n_jgen_kv(&j, "image", st->image);
-    v6n_jgen_kv(&j, "started_at", st->started_at);
-    v6n_jgen_kv(&j, "finished_at", st->finished_at);
+    v6n_jgen_kv(&j, "status", v6n_node_status_text(st));
+    v6n_jgen_kv(&j, "container", st->container);
+    v6n_jgen_kv_or_null(&j, "id", st->id);
+    v6n_jgen_kv_or_null(&j, "image", st->image);
+    v6n_jgen_kv_or_null(&j, "created_at", st->created_at);
+    v6n_jgen_kv_or_null(&j, "started_at", st->started_at);
+    v6n_jgen_kv_or_null(&j, "finished_at", st->finished_at);
     v6n_jgen_kint(&j, "exit_code", st->exit_code);
-    v6n_jgen_kv(&j, "vantage6_version", v6n_node_status_vantage6_version(st));
+    v6n_jgen_kv_or_null(&j, "vantage6_version", st->vantage6_version);
+    v6n_jgen_str(&j, "labels");
+    v6n_jgen_map(&j, true);
+    for (size_t i = 0; i < st->label_keys.len; i++)
+        v6n_jgen_kv(&j, st->label_keys.items[i], st->label_values.items[i]);
+    v6n_jgen_map(&j, false);
+    v6n_jgen_str(&j, "ports");
+    v6n_jgen_array(&j, true);
+    for (size_t i = 0; i < st->ports.len; i++)
+        v6n_jgen_str(&j, st->ports.items[i]);
+    v6n_jgen_array(&j, false);
     v6n_jgen_str(&j, "drift");
     v6n_jgen_array(&j, true);
     for (size_t i = 0; i < st->drift.len; i++)
         v6n_jgen_str(&j, st->drift.items[i]);
     v6n_jgen_array(&j, false);
+    v6n_jgen_kv_or_null(&j, "drift_error", st->drift_error);
     v6n_jgen_map(&j, false);
     return v6n_jgen_close(&j, out, "the node status");
 }

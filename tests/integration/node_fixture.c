@@ -63,6 +63,7 @@ void nodefx_fini(void)
     stop_server(fx.server_pid);
     v6n_free(fx.cid);
     v6n_node_spec_free(fx.spec);
+    v6n_node_free(fx.handle);
     v6n_config_free(fx.cfg);
     v6n_client_free(fx.client);
     remove_tree(fx.dir);
@@ -120,6 +121,10 @@ void nodefx_build(void)
     fx.spec = NULL;
     cr_assert_eq(v6n_node_spec_build(&fx.spec, fx.cfg, &fx.opts), V6N_OK, "%s",
                  v6n_error_last()->message);
+    v6n_node_free(fx.handle);
+    fx.handle = NULL;
+    cr_assert_eq(v6n_node_open_config(&fx.handle, v6n_config_path(fx.cfg), &fx.opts), V6N_OK, "%s",
+                 v6n_error_last()->message);
 }
 
 void nodefx_start_ok(void)
@@ -127,16 +132,52 @@ void nodefx_start_ok(void)
     nodefx_build();
     v6n_free(fx.cid);
     fx.cid = NULL;
-    int rc = v6n_node_start(&fx.cid, fx.client, fx.spec, &fx.opts);
+    int rc = v6n_spec_start(&fx.cid, fx.client, fx.spec, &fx.opts);
     cr_assert_eq(rc, V6N_OK, "start failed: %s", v6n_error_last()->message);
     cr_assert_not_null(fx.cid);
+}
+
+void nodefx_start_node_ok(void)
+{
+    nodefx_build();
+    v6n_free(fx.cid);
+    fx.cid = NULL;
+    int rc = v6n_node_start(&fx.cid, fx.handle, fx.client);
+    cr_assert_eq(rc, V6N_OK, "start failed: %s", v6n_error_last()->message);
+    cr_assert_not_null(fx.cid);
+}
+
+int nodefx_stop(const v6n_stop_options *opts)
+{
+    if (!fx.handle)
+        nodefx_build();
+    return v6n_node_stop(fx.handle, fx.client, opts);
+}
+
+int nodefx_stop_named(v6n_client *client, const char *name, const v6n_stop_options *opts)
+{
+    v6n_node *node = NULL;
+    int rc = v6n_node_open(&node, name, NULL);
+    if (!rc)
+        rc = v6n_node_stop(node, client, opts);
+    v6n_node_free(node);
+    return rc;
+}
+
+int nodefx_remove(v6n_event_cb cb, void *payload)
+{
+    if (!fx.handle)
+        nodefx_build();
+    v6n_callbacks callbacks = {.on_event = cb, .payload = payload};
+    v6n_node_set_callbacks(fx.handle, &callbacks);
+    return v6n_node_remove(fx.handle, fx.client);
 }
 
 int nodefx_start_fails(void)
 {
     nodefx_build();
     char *id = NULL;
-    int rc = v6n_node_start(&id, fx.client, fx.spec, &fx.opts);
+    int rc = v6n_spec_start(&id, fx.client, fx.spec, &fx.opts);
     cr_assert_neq(rc, V6N_OK, "start unexpectedly succeeded");
     cr_assert_null(id);
     return rc;

@@ -665,6 +665,16 @@ static const char *jstr(yajl_val obj, const char *key)
     return YAJL_GET_STRING(v);
 }
 
+/* A string or null member: the string, or NULL for null (the key must be there). */
+static const char *jopt(yajl_val obj, const char *key)
+{
+    const char *path[] = {key, NULL};
+    yajl_val v = yajl_tree_get(obj, path, yajl_t_any);
+    cr_assert_not_null(v, "no \"%s\" in the JSON", key);
+    cr_assert(YAJL_IS_STRING(v) || YAJL_IS_NULL(v), "\"%s\" is neither a string nor null", key);
+    return YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
+}
+
 static yajl_val jget(yajl_val obj, const char *key, yajl_type type)
 {
     const char *path[] = {key, NULL};
@@ -839,7 +849,7 @@ Test(cli_engine, status_of_an_absent_then_running_node)
     cr_expect_eq(r.exit_code, 3, "%s", r.err);
     yajl_val v = parse_json(r.out);
     cr_expect_str_eq(jstr(v, "state"), "absent");
-    cr_expect_str_eq(jstr(v, "id"), "");
+    cr_expect_null(jopt(v, "id"), "%s is not null", "id");
     cr_expect_eq(jget(v, "drift", yajl_t_array)->u.array.len, 0);
     yajl_tree_free(v);
     run_result_free(&r);
@@ -1027,12 +1037,19 @@ Test(cli_engine, a_kept_node_stops_into_a_stopped_container)
     run_result_free(&r);
     cr_assert(wait_for_log(n.container, CONTRACT, 10));
 
-    /* status compares with the start options it is given: without --keep the
-     * container's auto-remove differs, with --keep nothing does */
+    /* status judges the node by how it was started (its start record: --keep),
+     * so leaving the option out is no drift; --auto-remove given here is */
     r = V6NODE("status", "-n", n.name, "--json");
     cr_expect_eq(r.exit_code, 0, "%s", r.err);
     yajl_val v = parse_json(r.out);
     yajl_val drift = jget(v, "drift", yajl_t_array);
+    cr_expect_eq(drift->u.array.len, 0, "%s", r.out);
+    yajl_tree_free(v);
+    run_result_free(&r);
+    r = V6NODE("status", "-n", n.name, "--json", "--auto-remove");
+    cr_expect_eq(r.exit_code, 0, "%s", r.err);
+    v = parse_json(r.out);
+    drift = jget(v, "drift", yajl_t_array);
     cr_expect_eq(drift->u.array.len, 1, "%s", r.out);
     if (drift->u.array.len == 1) {
         const char *d = YAJL_GET_STRING(drift->u.array.values[0]);
@@ -1079,8 +1096,8 @@ Test(cli_engine, a_kept_node_stops_into_a_stopped_container)
     run_result_free(&r);
 
     /* restart of a node that is not running: just starts it (replacing the
-     * stopped container) */
-    r = V6NODE("restart", "-n", n.name, "--pull", "never");
+     * stopped container), as it was started unless told: here without --keep */
+    r = V6NODE("restart", "-n", n.name, "--pull", "never", "--auto-remove");
     cr_expect_eq(r.exit_code, 0, "%s", r.err);
     char *id = inspect(NULL, n.container, "{{.Id}}");
     cr_assert_not_null(id);
@@ -1206,8 +1223,11 @@ Test(cli_engine, remove_refuses_a_running_node_then_removes_everything)
     snprintf(csv, sizeof(csv), "%s/data/cohort.csv", dir);
     cr_expect(path_exists(csv));
 
+    /* no config and no container: the node is just absent (3) */
     r = V6NODE("status", "-n", n.name);
-    cr_expect_eq(r.exit_code, 1, "no config any more: %s", r.err);
+    cr_expect_eq(r.exit_code, 3, "no config any more: %s", r.err);
+    cr_expect(strstr(r.out, "config     (none here)") && strstr(r.out, "state      absent"), "%s",
+              r.out);
     run_result_free(&r);
 
     /* a system node: its data folder is also its log folder */
@@ -1307,7 +1327,7 @@ Test(cli_engine, files_prints_the_paths_and_redacted_databases)
         run_result_free(&r);
     }
     run_result r = V6NODE("files", "-n", "v6ntest-no-such-node");
-    cr_expect_eq(r.exit_code, 1, "%s", r.err);
+    cr_expect_eq(r.exit_code, 3, "not found: %s", r.err);
     run_result_free(&r);
 }
 
@@ -1337,7 +1357,7 @@ Test(cli_engine, list_shows_this_tests_nodes_with_state_scope_and_config)
     cr_assert_not_null(e, "%s is not listed: %s", run.name, r.out);
     cr_expect_str_eq(jstr(e, "state"), "running");
     cr_expect_str_eq(jstr(e, "config"), run.config);
-    cr_expect_str_eq(jstr(e, "config_error"), "");
+    cr_expect_null(jopt(e, "config_error"), "%s is not null", "config_error");
     cr_expect_str_eq(jstr(e, "container"), run.container);
     cr_expect_str_eq(jstr(e, "id"), id);
     cr_expect_str_eq(jstr(e, "image"), STANDIN);
@@ -1346,15 +1366,16 @@ Test(cli_engine, list_shows_this_tests_nodes_with_state_scope_and_config)
     cr_assert_not_null(e, "%s is not listed", idle.name);
     cr_expect_str_eq(jstr(e, "state"), "absent");
     cr_expect_str_eq(jstr(e, "config"), idle.config);
-    cr_expect_str_eq(jstr(e, "config_error"), "");
-    cr_expect_str_eq(jstr(e, "id"), "");
+    cr_expect_null(jopt(e, "config_error"), "%s is not null", "config_error");
+    cr_expect_null(jopt(e, "id"), "%s is not null", "id");
     cr_expect_str_eq(jstr(e, "container"), idle.container);
 
     e = list_entry(v, bad.name, "user");
     cr_assert_not_null(e, "the invalid config %s is not listed", bad.name);
     cr_expect_str_eq(jstr(e, "state"), "absent");
     cr_expect_str_eq(jstr(e, "config"), bad.config);
-    cr_expect_neq(strlen(jstr(e, "config_error")), 0, "no error for an invalid config");
+    cr_expect(jopt(e, "config_error") && *jopt(e, "config_error"),
+              "no error for an invalid config");
 
     e = list_entry(v, sys.name, "system");
     cr_assert_not_null(e, "the system config %s is not listed", sys.name);
@@ -1366,8 +1387,8 @@ Test(cli_engine, list_shows_this_tests_nodes_with_state_scope_and_config)
     e = list_entry(v, ghost.name, "user");
     cr_assert_not_null(e, "the node container without config %s is not listed", ghost.name);
     cr_expect_str_eq(jstr(e, "state"), "running");
-    cr_expect_str_eq(jstr(e, "config"), "");
-    cr_expect_str_eq(jstr(e, "config_error"), "");
+    cr_expect_null(jopt(e, "config"), "%s is not null", "config");
+    cr_expect_null(jopt(e, "config_error"), "%s is not null", "config_error");
     cr_expect_str_eq(jstr(e, "id"), ghost_id);
     cr_expect_str_eq(jstr(e, "container"), ghost.container);
     yajl_tree_free(v);
@@ -1451,7 +1472,7 @@ Test(cli_engine, clean_by_name_removes_only_that_nodes_unused_tmpvols)
 /* ==== the private engine: broad operations ================================================== */
 
 /* `list --json` has exactly `n` entries, in this order (name, scope, state,
- * config path or "", has an error). */
+ * config path or NULL, has an error). */
 typedef struct expected_entry {
     const char *name, *scope, *state, *config;
     bool error;
@@ -1470,9 +1491,13 @@ static void expect_list_exactly(const expected_entry *want, size_t n)
         cr_expect_str_eq(jstr(e, "name"), want[i].name, "entry %zu: %s", i, r.out);
         cr_expect_str_eq(jstr(e, "scope"), want[i].scope, "entry %zu (%s)", i, want[i].name);
         cr_expect_str_eq(jstr(e, "state"), want[i].state, "entry %zu (%s)", i, want[i].name);
-        cr_expect_str_eq(jstr(e, "config"), want[i].config, "entry %zu (%s)", i, want[i].name);
-        cr_expect_eq(strlen(jstr(e, "config_error")) > 0, want[i].error,
-                     "entry %zu (%s): config_error '%s'", i, want[i].name, jstr(e, "config_error"));
+        const char *config = jopt(e, "config"), *error = jopt(e, "config_error");
+        if (want[i].config)
+            cr_expect_str_eq(config, want[i].config, "entry %zu (%s)", i, want[i].name);
+        else
+            cr_expect_null(config, "entry %zu (%s): config %s", i, want[i].name, config);
+        cr_expect_eq(error != NULL, want[i].error, "entry %zu (%s): config_error '%s'", i,
+                     want[i].name, error ? error : "null");
     }
     yajl_tree_free(v);
     run_result_free(&r);
@@ -1712,8 +1737,53 @@ Test(private_engine, list_shows_exactly_the_expected_set)
         {bad.name, "user", "absent", bad.config, true},
         {twin.name, "user", "absent", twin.config, false},
         {twin_sys.name, "system", "absent", twin_sys.config, false},
-        {ghost.name, "user", "running", "", false},
-        {ghost_sys.name, "system", "stopped", "", false},
+        {ghost.name, "user", "running", NULL, false},
+        {ghost_sys.name, "system", "stopped", NULL, false},
     };
     expect_list_exactly(want, sizeof(want) / sizeof(want[0]));
+}
+
+/* ==== the node as it was started; orphans ========================================== */
+
+Test(cli_engine, status_without_the_start_options_shows_no_drift)
+{
+    node n;
+    new_node(&n, "asstarted", false);
+    write_config(&n, "site-a", "pw");
+    char *id = start_node(&n); /* -i STANDIN --pull never, a docker socket, a workdir */
+    run_result r = V6NODE("status", "-n", n.name, "--json");
+    cr_expect_eq(r.exit_code, 0, "%s", r.err);
+    yajl_val v = parse_json(r.out);
+    cr_expect_eq(jget(v, "drift", yajl_t_array)->u.array.len, 0, "%s", r.out);
+    cr_expect_str_eq(jstr(v, "image"), STANDIN);
+    cr_expect_null(jopt(v, "drift_error"), "%s", r.out);
+    yajl_tree_free(v);
+    run_result_free(&r);
+    free(id);
+}
+
+Test(cli_engine, an_orphan_is_stopped_and_removed_by_name)
+{
+    node n;
+    new_node(&n, "orphan", false);
+    write_config(&n, "site-a", "pw");
+    char *id = start_node(&n);
+    cr_assert_eq(unlink(n.config), 0);
+    run_result r = V6NODE("status", "-n", n.name);
+    cr_expect_eq(r.exit_code, 0, "a running orphan: %s", r.err);
+    cr_expect(strstr(r.out, "state      running") && strstr(r.out, "not judged: no config"), "%s",
+              r.out);
+    run_result_free(&r);
+    r = V6NODE("stop", "-n", n.name);
+    cr_expect_eq(r.exit_code, 0, "%s", r.err);
+    run_result_free(&r);
+    cr_expect(!container_exists(n.container));
+    cr_expect_eq(node_volumes_present(&n), 0);
+    r = V6NODE("remove", "-n", n.name, "--force");
+    cr_expect_eq(r.exit_code, 0, "%s", r.err);
+    run_result_free(&r);
+    char data[2048];
+    data_dir_of(&n, data, sizeof(data));
+    cr_expect(!path_exists(data), "%s is still there", data);
+    free(id);
 }

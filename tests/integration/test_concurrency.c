@@ -39,7 +39,7 @@ static void *start_node(void *arg)
         j->rc = v6n_node_spec_build(&spec, cfg, &o);
     pthread_barrier_wait(j->go); /* every thread starts its start at once */
     if (!j->rc)
-        j->rc = v6n_node_start(&id, client, spec, &o);
+        j->rc = v6n_spec_start(&id, client, spec, &o);
     snprintf(j->message, sizeof(j->message), "%s", j->rc ? v6n_error_last()->message : "");
     snprintf(j->id, sizeof(j->id), "%s", id ? id : "");
     v6n_free(id);
@@ -124,6 +124,6 @@ Test(concurrency, sixteen_different_nodes_all_start)
     }
     /* clean up before asserting: stop removes containers and volumes */
     for (int i = 0; i < THREADS; i++)
-        v6n_node_stop(fx.client, names[i], V6N_SCOPE_USER, NULL);
+        nodefx_stop_named(fx.client, names[i], NULL);
     cr_expect_eq(ok, THREADS, "%d of %d nodes started", ok, THREADS);
 }

@@ -245,8 +245,8 @@ Test(engine, an_error_inside_the_pull_stream_is_reported)
     fx.opts.image = image;
     fx.opts.pull = V6N_PULL_ALWAYS;
     event_log log = {0};
-    fx.opts.on_event = record_event;
-    fx.opts.payload = &log;
+    fx.opts.callbacks.on_event = record_event;
+    fx.opts.callbacks.payload = &log;
     cr_expect_eq(nodefx_start_fails(), V6N_EENGINE);
     const v6n_error *e = v6n_error_last();
     cr_expect(strstr(e->message, "verification failed"), "%s", e->message);
@@ -263,8 +263,8 @@ Test(engine, a_missing_image_creates_no_volume)
 {
     nodefx_typical_config();
     event_log log = {0};
-    fx.opts.on_event = record_event;
-    fx.opts.payload = &log;
+    fx.opts.callbacks.on_event = record_event;
+    fx.opts.callbacks.payload = &log;
     fx.opts.image = ABSENT;
     fx.opts.pull = V6N_PULL_NEVER;
     cr_expect_eq(nodefx_start_fails(), V6N_ENOTFOUND);
@@ -298,7 +298,7 @@ Test(engine, a_first_start_sends_nine_requests)
     nodefx_build();
     cr_assert_eq(v6n_client_ping(fx.client), V6N_OK, "%s", v6n_error_last()->message);
     unsigned long before = v6n_client_request_count(fx.client);
-    int rc = v6n_node_start(&fx.cid, fx.client, fx.spec, &fx.opts);
+    int rc = v6n_spec_start(&fx.cid, fx.client, fx.spec, &fx.opts);
     cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_eq(v6n_client_request_count(fx.client) - before, 9);
 }
@@ -310,8 +310,9 @@ Test(engine, a_good_pull_reports_progress)
     snprintf(image, sizeof(image), "127.0.0.1:%d/v6node-test/good:1", port);
     snprintf(fx.extra_images[0], sizeof(fx.extra_images[0]), "%s", image);
     event_log log = {0};
-    cr_assert_eq(v6n_image_pull(fx.client, image, record_event, &log), V6N_OK, "%s",
-                 v6n_error_last()->message);
+    cr_assert_eq(v6n_image_pull(fx.client, image,
+                                &(v6n_callbacks){.on_event = record_event, .payload = &log}),
+                 V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_eq(log.starts, 1);
     cr_expect_geq(log.progress, 2);
     cr_expect_eq(log.done, 1);
@@ -321,7 +322,7 @@ Test(engine, a_good_pull_reports_progress)
 
     /* a missing tag is a 404 before the stream */
     snprintf(image, sizeof(image), "127.0.0.1:%d/v6node-test/good:nope", port);
-    cr_expect_eq(v6n_image_pull(fx.client, image, NULL, NULL), V6N_ENOTFOUND, "%s",
+    cr_expect_eq(v6n_image_pull(fx.client, image, NULL), V6N_ENOTFOUND, "%s",
                  v6n_error_last()->message);
     cr_expect_eq(v6n_error_last()->http_status, 404);
 }
@@ -343,7 +344,9 @@ Test(engine, a_private_registry_pull_uses_the_docker_config_credentials)
 
     /* no credentials: the registry refuses, and the error says so */
     event_log log = {0};
-    cr_expect_neq(v6n_image_pull(fx.client, image, record_event, &log), V6N_OK);
+    cr_expect_neq(v6n_image_pull(fx.client, image,
+                                 &(v6n_callbacks){.on_event = record_event, .payload = &log}),
+                  V6N_OK);
     cr_expect(strstr(v6n_error_last()->message, "no credentials for 127.0.0.1:"), "%s",
               v6n_error_last()->message);
     cr_expect_str_eq(log.start_message, "pulling");
@@ -355,7 +358,7 @@ Test(engine, a_private_registry_pull_uses_the_docker_config_credentials)
     snprintf(json, sizeof(json), "{\"auths\": {\"%s\": {\"auth\": \"djZudGVzdC11c2VyOndyb25n\"}}}",
              registry);
     cr_assert_eq(write_text(home_cfg, json), 0);
-    cr_expect_neq(v6n_image_pull(fx.client, image, NULL, NULL), V6N_OK);
+    cr_expect_neq(v6n_image_pull(fx.client, image, NULL), V6N_OK);
     cr_expect(strstr(v6n_error_last()->message, "refused the credentials") &&
                   strstr(v6n_error_last()->message, home_cfg),
               "%s", v6n_error_last()->message);
@@ -370,8 +373,9 @@ Test(engine, a_private_registry_pull_uses_the_docker_config_credentials)
     snprintf(dir, sizeof(dir), "%s/dockercfg", fx.dir);
     setenv("DOCKER_CONFIG", dir, 1);
     memset(&log, 0, sizeof(log));
-    cr_expect_eq(v6n_image_pull(fx.client, image, record_event, &log), V6N_OK, "%s",
-                 v6n_error_last()->message);
+    cr_expect_eq(v6n_image_pull(fx.client, image,
+                                &(v6n_callbacks){.on_event = record_event, .payload = &log}),
+                 V6N_OK, "%s", v6n_error_last()->message);
     cr_expect(strstr(log.start_message, registry) && strstr(log.start_message, path), "%s",
               log.start_message);
     cr_expect_eq(log.done, 1);
@@ -447,11 +451,11 @@ Test(engine, the_server_version_chooses_the_image)
     fx.opts.image = NULL;
     fx.opts.pull = V6N_PULL_MISSING;
     event_log log = {0};
-    fx.opts.on_event = record_event;
-    fx.opts.payload = &log;
+    fx.opts.callbacks.on_event = record_event;
+    fx.opts.callbacks.payload = &log;
     nodefx_build();
     cr_expect_eq(v6n_node_spec_image_rule(fx.spec), V6N_IMAGE_DEFAULT);
-    int rc = v6n_node_start(&fx.cid, fx.client, fx.spec, &fx.opts);
+    int rc = v6n_spec_start(&fx.cid, fx.client, fx.spec, &fx.opts);
     cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_eq(v6n_node_spec_image_rule(fx.spec), V6N_IMAGE_FROM_SERVER);
     /* as `v6 node start`: a server on another minor version is a warning */
@@ -477,8 +481,8 @@ Test(engine, an_unreachable_server_falls_back_to_the_default_image)
     fx.opts.server_timeout_ms = 500;
     fx.opts.server_attempts = 2;
     event_log log = {0};
-    fx.opts.on_event = record_event;
-    fx.opts.payload = &log;
+    fx.opts.callbacks.on_event = record_event;
+    fx.opts.callbacks.payload = &log;
     cr_expect_eq(nodefx_start_fails(), V6N_ENOTFOUND);
     cr_expect(strstr(v6n_error_last()->message, "ghcr.io/vantage6/infrastructure/node:cotopaxi"),
               "%s", v6n_error_last()->message);
@@ -521,8 +525,8 @@ Test(engine, logs_of_a_tty_node_are_raw)
     free(nodefx_wait_for_log(fx.container, "vnode-local: contract", 10));
     captured c = {0};
     v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
-    lo.on_data = capture;
-    lo.payload = &c;
+    lo.callbacks.on_log = capture;
+    lo.callbacks.payload = &c;
     cr_assert_eq(v6n_container_logs(fx.client, fx.container, &lo), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect(strstr(c.text, "vnode-local: contract holds"), "%s", c.text);
@@ -532,7 +536,7 @@ Test(engine, logs_of_a_tty_node_are_raw)
     /* follow, stopped from the callback as soon as the line is there */
     captured f = {.stop_on_data = true};
     lo.follow = 1;
-    lo.payload = &f;
+    lo.callbacks.payload = &f;
     time_t t0 = time(NULL);
     cr_assert_eq(v6n_container_logs(fx.client, fx.container, &lo), V6N_OK, "%s",
                  v6n_error_last()->message);
@@ -551,8 +555,8 @@ Test(engine, logs_of_a_container_without_tty_are_demultiplexed)
     run_result_free(&r);
     captured c = {0};
     v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
-    lo.on_data = capture;
-    lo.payload = &c;
+    lo.callbacks.on_log = capture;
+    lo.callbacks.payload = &c;
     cr_assert_eq(v6n_container_logs(fx.client, fx.extra_names[0], &lo), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect_str_eq(c.text, "out-line\nerr-line\nout-2\n");
@@ -562,7 +566,7 @@ Test(engine, logs_of_a_container_without_tty_are_demultiplexed)
 
     lo.tail = 1;
     captured t = {0};
-    lo.payload = &t;
+    lo.callbacks.payload = &t;
     cr_assert_eq(v6n_container_logs(fx.client, fx.extra_names[0], &lo), V6N_OK);
     cr_expect_str_eq(t.text, "out-2\n");
     cr_expect_eq(v6n_container_logs(fx.client, "v6ntest-no-such-container", &lo), V6N_ENOTFOUND);

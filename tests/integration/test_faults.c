@@ -123,7 +123,7 @@ ParameterizedTest(fault_case *c, faults, start)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char *id = NULL;
-    int rc = v6n_node_start(&id, proxied, fx.spec, &fx.opts);
+    int rc = v6n_spec_start(&id, proxied, fx.spec, &fx.opts);
     double took = seconds_since(&t0);
     cr_expect_lt(took, MAX_SECONDS, "%s on %s: start took %.1fs", c->fault, c->step, took);
     if (rc == V6N_OK) {
@@ -161,7 +161,7 @@ Test(faults, volumes_the_node_had_stay)
     nodefx_typical_config();
     nodefx_build();
     char *id = NULL;
-    cr_expect_neq(v6n_node_start(&id, proxied, fx.spec, &fx.opts), V6N_OK);
+    cr_expect_neq(v6n_spec_start(&id, proxied, fx.spec, &fx.opts), V6N_OK);
     cr_expect(nodefx_volume_exists(data_volume), "the node's own volume was removed");
     cr_expect_eq(nodefx_volumes_present(), 1);
     cr_expect(!nodefx_container_exists(fx.container));
@@ -173,7 +173,7 @@ Test(faults, a_delay_shorter_than_the_timeout_is_no_fault)
     nodefx_typical_config();
     nodefx_build();
     char *id = NULL;
-    cr_assert_eq(v6n_node_start(&id, proxied, fx.spec, &fx.opts), V6N_OK, "%s",
+    cr_assert_eq(v6n_spec_start(&id, proxied, fx.spec, &fx.opts), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect(nodefx_container_exists(fx.container));
     v6n_free(id);
@@ -186,7 +186,7 @@ Test(faults, a_broken_pull_falls_back_to_the_local_copy)
     fx.opts.pull = V6N_PULL_DEFAULT; /* try to pull, fall back to the local copy */
     nodefx_build();
     char *id = NULL;
-    cr_assert_eq(v6n_node_start(&id, proxied, fx.spec, &fx.opts), V6N_OK, "%s",
+    cr_assert_eq(v6n_spec_start(&id, proxied, fx.spec, &fx.opts), V6N_OK, "%s",
                  v6n_error_last()->message);
     v6n_free(id);
 }
@@ -213,10 +213,10 @@ ParameterizedTest(fault_case *c, faults, stop)
     nodefx_start_ok(); /* directly on the engine */
     proxy_with_case(c);
     v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
-    so.timeout_s = 1;
+    so.timeout_ms = 1000;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = v6n_node_stop(proxied, fx.node, V6N_SCOPE_USER, &so);
+    int rc = nodefx_stop_named(proxied, fx.node, &so);
     double took = seconds_since(&t0);
     cr_expect_lt(took, MAX_SECONDS, "%s on %s: stop took %.1fs", c->fault, c->step, took);
     if (rc != V6N_OK)
@@ -265,11 +265,11 @@ ParameterizedTest(fault_case *c, faults, status_and_logs)
     int rc;
     if (strstr(c->step, "logs")) {
         v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
-        lo.on_data = swallow;
+        lo.callbacks.on_log = swallow;
         rc = v6n_container_logs(proxied, fx.container, &lo);
     } else {
         v6n_node_status *st = NULL;
-        rc = v6n_node_status_get(&st, proxied, fx.spec);
+        rc = v6n_node_status_get(&st, fx.handle, proxied);
         v6n_node_status_free(st);
     }
     double took = seconds_since(&t0);
@@ -304,8 +304,8 @@ Test(faults, a_stalled_follow_is_stopped_by_its_callback)
     beats b = {0};
     v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
     lo.follow = 1;
-    lo.on_data = stop_after_beats;
-    lo.payload = &b;
+    lo.callbacks.on_log = stop_after_beats;
+    lo.callbacks.payload = &b;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     cr_expect_eq(v6n_container_logs(proxied, fx.container, &lo), V6N_OK, "%s",

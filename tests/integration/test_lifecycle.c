@@ -46,7 +46,7 @@ static int record(const v6n_event *e, void *payload)
 
 static int stop(v6n_stop_options *so)
 {
-    return v6n_node_stop(fx.client, fx.node, V6N_SCOPE_USER, so);
+    return nodefx_stop_named(fx.client, fx.node, so);
 }
 
 /* ---- stop ------------------------------------------------------------------ */
@@ -58,9 +58,9 @@ Test(lifecycle, stop_removes_the_container_and_the_volumes)
     cr_assert_eq(nodefx_volumes_present(), 4);
     seen s = {0};
     v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
-    so.timeout_s = 2;
-    so.on_event = record;
-    so.payload = &s;
+    so.timeout_ms = 2000;
+    so.callbacks.on_event = record;
+    so.callbacks.payload = &s;
     cr_assert_eq(stop(&so), V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_eq(s.stopped, 1);
     cr_expect_eq(s.volumes_removed, 4);
@@ -96,9 +96,9 @@ Test(lifecycle, a_kept_container_keeps_its_volumes_with_a_warning)
     nodefx_start_ok();
     seen s = {0};
     v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
-    so.timeout_s = 1;
-    so.on_event = record;
-    so.payload = &s;
+    so.timeout_ms = 1000;
+    so.callbacks.on_event = record;
+    so.callbacks.payload = &s;
     cr_assert_eq(stop(&so), V6N_OK, "%s", v6n_error_last()->message);
     char *state = nodefx_inspect(NULL, fx.container, "{{.State.Status}}");
     cr_expect_str_eq(state, "exited");
@@ -144,9 +144,9 @@ Test(lifecycle, stop_removes_the_volumes_the_node_mounted)
     run_result_free(&r);
     seen s = {0};
     v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
-    so.timeout_s = 2;
-    so.on_event = record;
-    so.payload = &s;
+    so.timeout_ms = 2000;
+    so.callbacks.on_event = record;
+    so.callbacks.payload = &s;
     cr_assert_eq(stop(&so), V6N_OK, "%s", v6n_error_last()->message);
     cr_expect(!nodefx_volume_exists(fx.extra_volumes[0]), "the mounted data volume is left");
     cr_expect(!nodefx_volume_exists(fx.extra_volumes[1]), "the mounted vpn volume is left");
@@ -156,8 +156,8 @@ Test(lifecycle, stop_removes_the_volumes_the_node_mounted)
 
 Test(lifecycle, stop_rejects_bad_names)
 {
-    cr_expect_eq(v6n_node_stop(fx.client, "../x", V6N_SCOPE_USER, NULL), V6N_EINVAL);
-    cr_expect_eq(v6n_node_stop(fx.client, "a b", V6N_SCOPE_USER, NULL), V6N_EINVAL);
+    cr_expect_eq(nodefx_stop_named(fx.client, "../x", NULL), V6N_EINVAL);
+    cr_expect_eq(nodefx_stop_named(fx.client, "a b", NULL), V6N_EINVAL);
 }
 
 /* ---- restart --------------------------------------------------------------- */
@@ -174,21 +174,21 @@ Test(lifecycle, restart_applies_the_changed_config)
                         "node_extra_env: {SITE: moved-site}\n");
     nodefx_build();
     v6n_node_status *st = NULL;
-    cr_assert_eq(v6n_node_status_get(&st, fx.client, fx.spec), V6N_OK);
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, fx.client), V6N_OK);
     cr_expect_gt(v6n_node_status_drift_count(st), 0);
     v6n_node_status_free(st);
 
     char *id = NULL;
     v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
-    so.timeout_s = 2;
-    cr_assert_eq(v6n_node_restart(&id, fx.client, fx.spec, &fx.opts, &so), V6N_OK, "%s",
+    so.timeout_ms = 2000;
+    cr_assert_eq(v6n_node_restart(&id, fx.handle, fx.client, &so), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect_str_neq(id, first);
     cr_expect(!nodefx_container_exists(first));
     char *env = nodefx_inspect(NULL, fx.container, "{{json .Config.Env}}");
     cr_expect(env && strstr(env, "SITE=moved-site"), "%s", env);
     free(env);
-    cr_assert_eq(v6n_node_status_get(&st, fx.client, fx.spec), V6N_OK);
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, fx.client), V6N_OK);
     cr_expect_eq(v6n_node_status_drift_count(st), 0, "drift after restart: %s",
                  v6n_node_status_drift(st, 0));
     v6n_node_status_free(st);
@@ -201,7 +201,7 @@ Test(lifecycle, restart_of_a_stopped_node_starts_it)
     nodefx_typical_config();
     nodefx_build();
     char *id = NULL;
-    cr_assert_eq(v6n_node_restart(&id, fx.client, fx.spec, &fx.opts, NULL), V6N_OK, "%s",
+    cr_assert_eq(v6n_node_restart(&id, fx.handle, fx.client, NULL), V6N_OK, "%s",
                  v6n_error_last()->message);
     char *running = nodefx_inspect(NULL, fx.container, "{{.State.Running}}");
     cr_expect_str_eq(running, "true");
@@ -217,9 +217,9 @@ Test(lifecycle, status_of_an_absent_node)
     nodefx_build();
     v6n_node_status *st = NULL;
     unsigned long before = v6n_client_request_count(fx.client);
-    cr_assert_eq(v6n_node_status_get(&st, fx.client, fx.spec), V6N_OK);
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, fx.client), V6N_OK);
     cr_expect_eq(v6n_node_status_state(st), V6N_NODE_ABSENT);
-    cr_expect_str_eq(v6n_node_status_container_id(st), "");
+    cr_expect_null(v6n_node_status_container_id(st));
     cr_expect_eq(v6n_node_status_drift_count(st), 0);
     /* negotiation (1) + the inspect (1) */
     cr_expect_leq(v6n_client_request_count(fx.client) - before, 2);
@@ -231,7 +231,7 @@ Test(lifecycle, status_of_a_running_node_without_drift)
     nodefx_typical_config();
     nodefx_start_ok();
     v6n_node_status *st = NULL;
-    cr_assert_eq(v6n_node_status_get(&st, fx.client, fx.spec), V6N_OK, "%s",
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, fx.client), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect_eq(v6n_node_status_state(st), V6N_NODE_RUNNING);
     cr_expect_str_eq(v6n_node_status_text(st), "running");
@@ -272,7 +272,7 @@ Test(lifecycle, drift_names_what_changed)
     fx.opts.image = NO_VNODE; /* a different image option */
     nodefx_build();
     v6n_node_status *st = NULL;
-    cr_assert_eq(v6n_node_status_get(&st, fx.client, fx.spec), V6N_OK, "%s",
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, fx.client), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect(drift_has(st, "image: the container runs " STANDIN), "no image drift");
     cr_expect(drift_has(st, "env LEVEL: set in the container, no longer in the config"));
@@ -293,7 +293,7 @@ Test(lifecycle, drift_names_what_changed)
     fx.opts.image = STANDIN;
     fx.opts.keep = 1;
     nodefx_build();
-    cr_assert_eq(v6n_node_status_get(&st, fx.client, fx.spec), V6N_OK);
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, fx.client), V6N_OK);
     cr_expect(drift_has(st, "auto-remove: the container has on, the options now give off"));
     v6n_node_status_free(st);
 }
@@ -307,7 +307,7 @@ Test(lifecycle, status_of_a_stopped_node)
     cr_assert_eq(r.exit_code, 0);
     run_result_free(&r);
     v6n_node_status *st = NULL;
-    cr_assert_eq(v6n_node_status_get(&st, fx.client, fx.spec), V6N_OK);
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, fx.client), V6N_OK);
     cr_expect_eq(v6n_node_status_state(st), V6N_NODE_STOPPED);
     cr_expect_str_eq(v6n_node_status_text(st), "exited");
     cr_expect_eq(v6n_node_status_exit_code(st), 0, "vnode-local exits 0 on SIGTERM");
@@ -344,7 +344,7 @@ Test(lifecycle, list_of_twenty_nodes_costs_one_request, .timeout = 300)
         char *id = NULL;
         cr_assert_eq(v6n_config_load_name(&c, names[i], V6N_SCOPE_USER, NULL), V6N_OK);
         cr_assert_eq(v6n_node_spec_build(&s, c, &fx.opts), V6N_OK);
-        cr_assert_eq(v6n_node_start(&id, fx.client, s, &fx.opts), V6N_OK, "%s",
+        cr_assert_eq(v6n_spec_start(&id, fx.client, s, &fx.opts), V6N_OK, "%s",
                      v6n_error_last()->message);
         v6n_free(id);
         v6n_node_spec_free(s);
@@ -356,12 +356,12 @@ Test(lifecycle, list_of_twenty_nodes_costs_one_request, .timeout = 300)
     v6n_node_list *list = NULL;
     cr_assert_eq(v6n_client_ping(fx.client), V6N_OK);
     unsigned long before = v6n_client_request_count(fx.client);
-    int rc = v6n_node_list_get(&list, fx.client);
+    int rc = v6n_node_list_get(&list, fx.client, NULL);
     unsigned long requests = v6n_client_request_count(fx.client) - before;
 
     /* clean up the 20 before asserting anything */
     for (int i = 0; i < LIST_NODES; i += 2)
-        v6n_node_stop(fx.client, names[i], V6N_SCOPE_USER, NULL);
+        nodefx_stop_named(fx.client, names[i], NULL);
     cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_eq(requests, 1, "list of %d nodes took %lu requests", LIST_NODES, requests);
 
@@ -371,7 +371,7 @@ Test(lifecycle, list_of_twenty_nodes_costs_one_request, .timeout = 300)
         const char *name = v6n_node_list_name(list, i);
         if (strcmp(name, fx.node) == 0) {
             saw_own = true;
-            cr_expect_str_eq(v6n_node_list_config_path(list, i), "", "no config in the folders");
+            cr_expect_null(v6n_node_list_config_path(list, i), "no config in the folders");
             cr_expect_eq(v6n_node_list_state(list, i), V6N_NODE_RUNNING);
             cr_expect_str_eq(v6n_node_list_container_id(list, i), fx.cid);
             cr_expect_str_eq(v6n_node_list_image(list, i), STANDIN);
@@ -388,7 +388,7 @@ Test(lifecycle, list_of_twenty_nodes_costs_one_request, .timeout = 300)
                 continue;
             found++;
             cr_expect_eq(v6n_node_list_scope(list, i), V6N_SCOPE_USER);
-            cr_expect_str_eq(v6n_node_list_config_error(list, i), "");
+            cr_expect_null(v6n_node_list_config_error(list, i));
             cr_expect(strstr(v6n_node_list_config_path(list, i), names[k]));
             if (k % 2 == 0) {
                 running++;
@@ -416,7 +416,7 @@ Test(lifecycle, remove_refuses_a_running_node_then_removes_everything)
     fx.opts.keep = 1;
     nodefx_start_ok();
     seen s = {0};
-    cr_expect_eq(v6n_node_remove(fx.client, fx.spec, record, &s), V6N_ECONFLICT);
+    cr_expect_eq(nodefx_remove(record, &s), V6N_ECONFLICT);
     cr_expect(strstr(v6n_error_last()->message, "still running"));
     cr_expect(nodefx_container_exists(fx.container));
 
@@ -426,8 +426,7 @@ Test(lifecycle, remove_refuses_a_running_node_then_removes_everything)
     nodefx_config_path(config, sizeof(config));
     const char *data = v6n_node_spec_data_dir(fx.spec), *log = v6n_node_spec_log_dir(fx.spec);
     cr_assert(v6n_node_spec_data_dir(fx.spec) && access(data, F_OK) == 0);
-    cr_assert_eq(v6n_node_remove(fx.client, fx.spec, record, &s), V6N_OK, "%s",
-                 v6n_error_last()->message);
+    cr_assert_eq(nodefx_remove(record, &s), V6N_OK, "%s", v6n_error_last()->message);
     cr_expect(!nodefx_container_exists(fx.container));
     cr_expect_eq(nodefx_volumes_present(), 0);
     cr_expect_neq(access(config, F_OK), 0, "the config is still there");
@@ -451,8 +450,7 @@ Test(lifecycle, remove_keeps_folders_that_are_not_the_nodes_own)
                         shared);
     nodefx_build();
     seen s = {0};
-    cr_assert_eq(v6n_node_remove(fx.client, fx.spec, record, &s), V6N_OK, "%s",
-                 v6n_error_last()->message);
+    cr_assert_eq(nodefx_remove(record, &s), V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_eq(access(keep, F_OK), 0, "a shared data folder was deleted");
     cr_expect_eq(s.warnings, 1);
     cr_expect(strstr(s.warning, shared), "%s", s.warning);
@@ -485,7 +483,8 @@ Test(lifecycle, clean_removes_only_this_nodes_unused_tmp_volumes)
 
     size_t removed = 0;
     seen s = {0};
-    cr_assert_eq(v6n_volumes_clean(&removed, fx.client, fx.node, V6N_SCOPE_USER, record, &s),
+    cr_assert_eq(v6n_volumes_clean(&removed, fx.client, fx.node, V6N_SCOPE_USER,
+                                   &(v6n_callbacks){.on_event = record, .payload = &s}),
                  V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_eq(removed, 2);
     cr_expect(!nodefx_volume_exists(fx.extra_volumes[0]));
@@ -494,8 +493,7 @@ Test(lifecycle, clean_removes_only_this_nodes_unused_tmp_volumes)
     cr_expect(nodefx_volume_exists(fx.extra_volumes[3]), "a non-tmp volume was removed");
     cr_expect_eq(s.warnings, 1);
     /* another node's name does not reach this node's volumes */
-    cr_expect_eq(
-        v6n_volumes_clean(&removed, fx.client, "v6ntest-nobody", V6N_SCOPE_USER, NULL, NULL),
-        V6N_OK);
+    cr_expect_eq(v6n_volumes_clean(&removed, fx.client, "v6ntest-nobody", V6N_SCOPE_USER, NULL),
+                 V6N_OK);
     cr_expect_eq(removed, 0);
 }

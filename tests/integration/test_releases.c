@@ -38,7 +38,7 @@ static v6n_node_status *status_now(void)
 {
     v6n_node_status *st = NULL;
     nodefx_build();
-    cr_assert_eq(v6n_node_status_get(&st, fx.client, fx.spec), V6N_OK, "%s",
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, fx.client), V6N_OK, "%s",
                  v6n_error_last()->message);
     return st;
 }
@@ -53,7 +53,8 @@ static void expect_no_drift(const v6n_node_status *st, const char *when)
 static char *record_path(void)
 {
     char *path;
-    cr_assert(asprintf(&path, "%s/.libv6node-start.json", v6n_node_spec_data_dir(fx.spec)) > 0);
+    cr_assert(asprintf(&path, "%s/home/.local/share/vantage6/node/%s/.libv6node-start.json", fx.dir,
+                       fx.node) > 0);
     return path;
 }
 
@@ -70,7 +71,7 @@ Test(releases, a_node_started_as_4_14_is_judged_as_4_14)
     sql_config(9);
     fx.opts.no_server_version = 1;
     fx.opts.vantage6_version = "4.14";
-    nodefx_start_ok();
+    nodefx_start_node_ok();
     cr_expect(binds_have(":/mnt/config:ro\""), "4.14 mounts the folder, read-only");
 
     /* the record of the start */
@@ -113,7 +114,7 @@ Test(releases, a_record_of_another_container_is_ignored)
     sql_config(9);
     fx.opts.no_server_version = 1;
     fx.opts.vantage6_version = "4.13";
-    nodefx_start_ok();
+    nodefx_start_node_ok();
     char *path = record_path();
     char *text = read_text(path);
     cr_assert_not_null(text);
@@ -137,20 +138,19 @@ Test(releases, restart_keeps_the_release_unless_told)
     sql_config(9);
     fx.opts.no_server_version = 1;
     fx.opts.vantage6_version = "4.14";
-    nodefx_start_ok();
+    nodefx_start_node_ok();
     fx.opts.vantage6_version = NULL; /* the default, 4.15 */
     nodefx_build();
     char *id = NULL;
-    cr_assert_eq(v6n_node_restart(&id, fx.client, fx.spec, &fx.opts, NULL), V6N_OK, "%s",
+    cr_assert_eq(v6n_node_restart(&id, fx.handle, fx.client, NULL), V6N_OK, "%s",
                  v6n_error_last()->message);
     v6n_free(id);
-    cr_expect_str_eq(v6n_node_spec_vantage6_version(fx.spec), "4.14");
     cr_expect(binds_have(":/mnt/config:ro\""), "restarted as 4.14");
 
     fx.opts.vantage6_version = "4.15";
     nodefx_build();
     id = NULL;
-    cr_assert_eq(v6n_node_restart(&id, fx.client, fx.spec, &fx.opts, NULL), V6N_OK, "%s",
+    cr_assert_eq(v6n_node_restart(&id, fx.handle, fx.client, NULL), V6N_OK, "%s",
                  v6n_error_last()->message);
     v6n_free(id);
     char target[256];
@@ -173,13 +173,21 @@ Test(releases, auto_builds_the_node_as_its_servers_line)
     sql_config(version_server("4.13.2"));
     fx.opts.vantage6_version = "auto";
     events ev = {0};
-    fx.opts.on_event = on_event;
-    fx.opts.payload = &ev;
+    fx.opts.callbacks.on_event = on_event;
+    fx.opts.callbacks.payload = &ev;
     nodefx_build();
     cr_expect_str_eq(v6n_node_spec_vantage6_version(fx.spec), "4.15", "not known before start");
-    int rc = v6n_node_start(&fx.cid, fx.client, fx.spec, &fx.opts);
+    int rc = v6n_spec_start(&fx.cid, fx.client, fx.spec, &fx.opts);
     cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_str_eq(v6n_node_spec_vantage6_version(fx.spec), "4.13");
+    /* the handle of the same node, started again: recorded as 4.13 */
+    cr_assert_eq(nodefx_stop(NULL), V6N_OK, "%s", v6n_error_last()->message);
+    nodefx_start_node_ok();
+    char *path = record_path();
+    char *text = read_text(path);
+    cr_expect(text && strstr(text, "\"vantage6_version\":\"4.13\""), "%s", text ? text : "none");
+    free(text);
+    free(path);
     cr_expect_str_eq(v6n_node_spec_image(fx.spec), STANDIN, "the image option still rules");
     cr_expect_eq(ev.warnings, 0, "same line, no mismatch: %s", ev.warning);
     cr_expect(binds_have(":/mnt/config\""), "4.13 mounts the folder read-write");
@@ -209,9 +217,9 @@ Test(releases, auto_without_a_server_is_the_default_with_a_warning)
     fx.opts.server_timeout_ms = 500;
     fx.opts.server_attempts = 1;
     events ev = {0};
-    fx.opts.on_event = on_event;
-    fx.opts.payload = &ev;
-    nodefx_start_ok();
+    fx.opts.callbacks.on_event = on_event;
+    fx.opts.callbacks.payload = &ev;
+    nodefx_start_node_ok();
     cr_expect_str_eq(v6n_node_spec_vantage6_version(fx.spec), "4.15");
     cr_expect_eq(ev.warnings, 1);
     cr_expect(strstr(ev.warning, "could not determine the server's version") &&

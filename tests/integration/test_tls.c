@@ -60,7 +60,7 @@ static v6n_client *tls_client;
 static void fini(void)
 {
     if (tls_client) /* the node ran on the TLS engine: stop it there */
-        v6n_node_stop(tls_client, fx.node, V6N_SCOPE_USER, NULL);
+        nodefx_stop_named(tls_client, fx.node, NULL);
     v6n_client_free(tls_client);
     tls_client = NULL;
     nodefx_fini();
@@ -112,12 +112,12 @@ Test(tls, start_status_logs_and_stop_over_tls)
     nodefx_typical_config();
     nodefx_build();
     char *id = NULL;
-    cr_assert_eq(v6n_node_start(&id, tls_client, fx.spec, &fx.opts), V6N_OK, "%s",
+    cr_assert_eq(v6n_spec_start(&id, tls_client, fx.spec, &fx.opts), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect_str_eq(v6n_client_host(tls_client), env.tls_host);
 
     v6n_node_status *st = NULL;
-    cr_assert_eq(v6n_node_status_get(&st, tls_client, fx.spec), V6N_OK, "%s",
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, tls_client), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect_eq(v6n_node_status_state(st), V6N_NODE_RUNNING);
     cr_expect_str_eq(v6n_node_status_container_id(st), id);
@@ -130,15 +130,15 @@ Test(tls, start_status_logs_and_stop_over_tls)
     size_t got = 0;
     v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
     lo.follow = 1;
-    lo.on_data = collect;
-    lo.payload = &got;
+    lo.callbacks.on_log = collect;
+    lo.callbacks.payload = &got;
     cr_expect_eq(v6n_container_logs(tls_client, fx.container, &lo), V6N_OK, "%s",
                  v6n_error_last()->message);
     cr_expect_gt(got, 0);
 
-    cr_expect_eq(v6n_node_stop(tls_client, fx.node, V6N_SCOPE_USER, NULL), V6N_OK, "%s",
+    cr_expect_eq(nodefx_stop_named(tls_client, fx.node, NULL), V6N_OK, "%s",
                  v6n_error_last()->message);
-    cr_expect_eq(v6n_node_status_get(&st, tls_client, fx.spec), V6N_OK);
+    cr_expect_eq(v6n_node_status_get(&st, fx.handle, tls_client), V6N_OK);
     cr_expect_eq(v6n_node_status_state(st), V6N_NODE_ABSENT);
     v6n_node_status_free(st);
     v6n_free(id);
@@ -418,7 +418,7 @@ Test(tls, paths_on_the_engines_host_are_not_checked_here)
     nodefx_build();
     cr_assert_eq(open_tls(&tls_client, env.tls_host, env.certs, true), V6N_OK);
     char *id = NULL;
-    int rc = v6n_node_start(&id, tls_client, fx.spec, &fx.opts);
+    int rc = v6n_spec_start(&id, tls_client, fx.spec, &fx.opts);
     cr_expect_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_neq(access(v6n_node_spec_data_dir(fx.spec), F_OK), 0,
                   "the data folder was created on this machine");

@@ -592,19 +592,3 @@ Test(spec, auto_takes_the_line_of_a_known_server_version)
     build_ok();
     cr_expect_str_eq(v6n_node_spec_vantage6_version(spec), "4.15");
 }
-
-Test(spec, options_of_version_1_are_still_accepted)
-{
-    load(SQL_DB ENC_OFF);
-    /* a caller compiled against version 1 passes a struct without
-     * vantage6_version: whatever lies after it must not be read */
-    struct {
-        v6n_start_options o;
-    } padded;
-    memset(&padded, 0, sizeof(padded));
-    padded.o.version = 1;
-    padded.o.vantage6_version = "garbage that must not be read";
-    int rc = v6n_node_spec_build(&spec, cfg, &padded.o);
-    cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
-    cr_expect_str_eq(v6n_node_spec_vantage6_version(spec), "4.15");
-}

@@ -1,0 +1,178 @@
+/* The node handle on the real engine: one handle for a node's whole life, its
+ * start record (status and restart judge the node by how it was started), and
+ * nodes whose config or files are gone (orphans). */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "node_fixture.h"
+
+TestSuite(node, .init = nodefx_init, .fini = nodefx_fini, .timeout = 120);
+
+/* A handle of the node opened by name, as a long-lived manager opens it:
+ * without the options it was started with. */
+static v6n_node *open_plain(void)
+{
+    v6n_node *n = NULL;
+    char conf[2048];
+    snprintf(conf, sizeof(conf), "%s/conf", fx.dir);
+    v6n_start_options o = V6N_START_OPTIONS_INIT;
+    o.config_dir = conf;
+    cr_assert_eq(v6n_node_open(&n, fx.node, &o), V6N_OK, "%s", v6n_error_last()->message);
+    return n;
+}
+
+static v6n_node_status *status_of(v6n_node *n)
+{
+    v6n_node_status *st = NULL;
+    cr_assert_eq(v6n_node_status_get(&st, n, fx.client), V6N_OK, "%s", v6n_error_last()->message);
+    return st;
+}
+
+static void expect_no_drift(const v6n_node_status *st)
+{
+    cr_expect_null(v6n_node_status_drift_error(st), "%s", v6n_node_status_drift_error(st));
+    cr_expect_eq(v6n_node_status_drift_count(st), 0, "drift: %s",
+                 v6n_node_status_drift_count(st) ? v6n_node_status_drift(st, 0) : "");
+}
+
+Test(node, a_node_started_with_options_shows_no_drift_without_them)
+{
+    nodefx_typical_config(); /* relative csv (working_dir), -i STANDIN, pull missing */
+    fx.opts.keep = 1;
+    nodefx_start_node_ok();
+    v6n_node *plain = open_plain();
+    cr_expect_null(v6n_node_options(plain)->image, "the handle itself has no image option");
+    v6n_node_status *st = status_of(plain);
+    cr_expect_eq(v6n_node_status_state(st), V6N_NODE_RUNNING);
+    cr_expect_str_eq(v6n_node_status_image(st), STANDIN);
+    expect_no_drift(st);
+    /* the typed results: a created time, the labels, no finish time */
+    cr_expect_not_null(v6n_node_status_created_at(st));
+    cr_expect_not_null(v6n_node_status_started_at(st));
+    cr_expect_null(v6n_node_status_finished_at(st), "a running node has not finished");
+    bool has_type = false;
+    for (size_t i = 0; i < v6n_node_status_label_count(st); i++)
+        has_type = has_type || (strcmp(v6n_node_status_label_key(st, i), "vantage6-type") == 0 &&
+                                strcmp(v6n_node_status_label_value(st, i), "node") == 0);
+    cr_expect(has_type, "the vantage6-type=node label");
+    cr_expect_eq(v6n_node_status_port_count(st), 0);
+    v6n_node_status_free(st);
+    v6n_node_free(plain);
+}
+
+Test(node, an_option_given_now_replaces_the_recorded_one)
+{
+    nodefx_typical_config();
+    nodefx_start_node_ok();
+    v6n_node *n = NULL;
+    v6n_start_options o = V6N_START_OPTIONS_INIT;
+    char conf[2048];
+    snprintf(conf, sizeof(conf), "%s/conf", fx.dir);
+    o.config_dir = conf;
+    o.image = NO_VNODE;
+    cr_assert_eq(v6n_node_open(&n, fx.node, &o), V6N_OK, "%s", v6n_error_last()->message);
+    v6n_node_status *st = status_of(n);
+    bool image_drift = false;
+    for (size_t i = 0; i < v6n_node_status_drift_count(st); i++)
+        image_drift = image_drift || strstr(v6n_node_status_drift(st, i), "image:");
+    cr_expect(image_drift, "another image given now is drift");
+    v6n_node_status_free(st);
+    v6n_node_free(n);
+}
+
+Test(node, restart_keeps_the_image_it_was_started_with)
+{
+    nodefx_typical_config();
+    nodefx_start_node_ok();
+    v6n_node *plain = open_plain();
+    char *id = NULL;
+    cr_assert_eq(v6n_node_restart(&id, plain, fx.client, NULL), V6N_OK, "%s",
+                 v6n_error_last()->message);
+    cr_expect_str_neq(id, fx.cid, "a new container");
+    char *image = nodefx_inspect(NULL, fx.container, "{{.Config.Image}}");
+    cr_expect_str_eq(image, STANDIN, "restart kept -i");
+    free(image);
+    /* the csv is found again: the recorded working folder still applies */
+    char *binds = nodefx_inspect(NULL, fx.container, "{{json .HostConfig.Binds}}");
+    cr_expect(binds && strstr(binds, "/data/cohort.csv:/mnt/default.csv"), "%s", binds);
+    free(binds);
+    v6n_free(id);
+    v6n_node_free(plain);
+}
+
+Test(node, an_orphan_is_inspected_stopped_and_removed)
+{
+    nodefx_typical_config();
+    nodefx_start_node_ok();
+    char conf[2048];
+    nodefx_config_path(conf, sizeof(conf));
+    cr_assert_eq(unlink(conf), 0);
+    /* found by its container, as a list shows it */
+    v6n_node *orphan = NULL;
+    cr_assert_eq(v6n_node_open_container(&orphan, fx.container, NULL), V6N_OK, "%s",
+                 v6n_error_last()->message);
+    cr_expect_str_eq(v6n_node_name(orphan), fx.node);
+    cr_expect_eq(v6n_node_scope(orphan), V6N_SCOPE_USER);
+    cr_expect_null(v6n_node_config_path(orphan));
+    v6n_node_status *st = status_of(orphan);
+    cr_expect_eq(v6n_node_status_state(st), V6N_NODE_RUNNING);
+    cr_expect_null(v6n_node_status_config(st));
+    cr_expect(v6n_node_status_drift_error(st) &&
+                  strstr(v6n_node_status_drift_error(st), "no config for node"),
+              "%s", v6n_node_status_drift_error(st));
+    v6n_node_status_free(st);
+    v6n_node_spec *spec = NULL;
+    cr_expect_eq(v6n_node_spec_get(&spec, orphan), V6N_ENOTFOUND);
+    char *id = NULL;
+    cr_expect_eq(v6n_node_start(&id, orphan, fx.client), V6N_ENOTFOUND);
+    cr_expect_eq(v6n_node_stop(orphan, fx.client, NULL), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_not(nodefx_container_exists(fx.container));
+    cr_expect_eq(nodefx_volumes_present(), 0);
+    cr_expect_eq(v6n_node_remove(orphan, fx.client), V6N_OK, "%s", v6n_error_last()->message);
+    char data[2048];
+    snprintf(data, sizeof(data), "%s/home/.local/share/vantage6/node/%s", fx.dir, fx.node);
+    cr_expect_neq(access(data, F_OK), 0, "the node's default data folder (and record) is gone");
+    v6n_node_free(orphan);
+}
+
+Test(node, a_vanished_database_leaves_status_and_stop_working)
+{
+    nodefx_typical_config();
+    fx.opts.keep = 1;
+    nodefx_start_node_ok();
+    char csv[2048];
+    snprintf(csv, sizeof(csv), "%s/data/cohort.csv", fx.dir);
+    cr_assert_eq(unlink(csv), 0);
+    v6n_node *plain = open_plain();
+    v6n_node_status *st = status_of(plain);
+    cr_expect_eq(v6n_node_status_state(st), V6N_NODE_RUNNING);
+    cr_expect(v6n_node_status_drift_error(st) &&
+                  strstr(v6n_node_status_drift_error(st), "cohort.csv"),
+              "%s", v6n_node_status_drift_error(st));
+    v6n_node_status_free(st);
+    v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
+    so.timeout_ms = 2000;
+    cr_expect_eq(v6n_node_stop(plain, fx.client, &so), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_eq(v6n_node_remove(plain, fx.client), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_not(nodefx_container_exists(fx.container));
+    cr_expect_eq(nodefx_volumes_present(), 0);
+    v6n_node_free(plain);
+}
+
+Test(node, names_that_are_not_a_nodes_are_refused)
+{
+    v6n_node *n = NULL;
+    cr_expect_eq(v6n_node_open(&n, "../x", NULL), V6N_EINVAL);
+    cr_expect_eq(v6n_node_open(&n, "a b", NULL), V6N_EINVAL);
+    cr_expect_eq(v6n_node_open_container(&n, "vantage6-x-global", NULL), V6N_EINVAL);
+    cr_expect_eq(v6n_node_open_container(&n, "other-x-user", NULL), V6N_EINVAL);
+    cr_expect_null(n);
+    cr_assert_eq(v6n_node_open_container(&n, "vantage6-a-b-system", NULL), V6N_OK);
+    cr_expect_str_eq(v6n_node_name(n), "a-b");
+    cr_expect_eq(v6n_node_scope(n), V6N_SCOPE_SYSTEM);
+    v6n_node_free(n);
+}
