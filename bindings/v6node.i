@@ -1,54 +1,332 @@
-/* The one SWIG interface of libv6node, shared by Python and Go.
+/* The one SWIG interface of libv6node: the public header itself, shared by
+ * every language. It is installed beside v6node.h, so a binding finds it
+ * through pkg-config (`%include <v6node.i>`) and needs nothing from this
+ * source tree. Each language adds its own typemaps in a small file of its own
+ * (bindings/python/v6node_python.i, bindings/go/internal/v6nraw/v6nraw.swig).
  *
- * It wraps the binding layer (glue.h), not v6node.h directly: errors come back
- * in result objects, options and answers as JSON, and long operations as
- * pollable handles (see glue.h for why). The idiomatic layers on top
- * (bindings/python/v6node, bindings/go) are what users import; nobody should
- * see these names. */
-%module v6nraw
+ * What SWIG cannot wrap as the header has it (out-parameters, callbacks, the
+ * options' string storage) gets a helper below, named v6ni_*: each returns the
+ * object (or NULL/0 on failure, the error then being v6n_error_last() of the
+ * calling thread) instead of filling an out-parameter. Long operations go
+ * through v6n_op (a worker thread, polled), so no language is ever called back
+ * from C. Nobody outside the bindings should see these names: the idiomatic
+ * layers (Python's v6node package, Go's v6node package) are the API. */
 
 %{
-#include "glue.h"
+#include <stdlib.h>
+#include <string.h>
+
+#include "v6node.h"
 %}
 
-/* v6ng_result_code -> result_code (Python), ResultCode (Go) */
-%rename("%(strip:[v6ng_])s") "";
+/* v6n_node_open -> node_open; the v6ni_ helpers -> node_open... too (their
+ * prefix is stripped the same way and they replace the ignored originals). */
+%rename("%(regex:/^v6n[i]?_(.*)$/\\1/)s") "";
 
-/* Results, items and handles are freed explicitly by the idiomatic layers. */
-%nodefaultctor v6ng_result;
-%nodefaultdtor v6ng_result;
-%nodefaultctor v6ng_engine;
-%nodefaultdtor v6ng_engine;
-%nodefaultctor v6ng_op;
-%nodefaultdtor v6ng_op;
-%nodefaultctor v6ng_item;
-%nodefaultdtor v6ng_item;
+/* Opaque handles: created and freed only through the library. */
+%nodefaultctor v6n_config;
+%nodefaultdtor v6n_config;
+%nodefaultctor v6n_node;
+%nodefaultdtor v6n_node;
+%nodefaultctor v6n_node_spec;
+%nodefaultdtor v6n_node_spec;
+%nodefaultctor v6n_client;
+%nodefaultdtor v6n_client;
+%nodefaultctor v6n_node_status;
+%nodefaultdtor v6n_node_status;
+%nodefaultctor v6n_node_list;
+%nodefaultdtor v6n_node_list;
+%nodefaultctor v6n_op;
+%nodefaultdtor v6n_op;
+%nodefaultctor v6n_op_item;
+%nodefaultdtor v6n_op_item;
+%nodefaultctor v6n_error;
+%nodefaultdtor v6n_error;
 
-/* The error codes and event kinds, with the library's own values. */
-%constant int ERR_OK = V6N_OK;
-%constant int ERR_ERROR = V6N_ERROR;
-%constant int ERR_CONFIG = V6N_ECONFIG;
-%constant int ERR_NOTFOUND = V6N_ENOTFOUND;
-%constant int ERR_CONFLICT = V6N_ECONFLICT;
-%constant int ERR_ENGINE = V6N_EENGINE;
-%constant int ERR_IO = V6N_EIO;
-%constant int ERR_NOMEM = V6N_ENOMEM;
-%constant int ERR_INVAL = V6N_EINVAL;
-%constant int ERR_UNAVAILABLE = V6N_EUNAVAILABLE;
-%constant int ERR_CANCELLED = V6N_ECANCELLED;
+/* What the helpers replace: out-parameters and callbacks. */
+%ignore v6n_free;
+%ignore v6n_uri_redact;
+%ignore v6n_config_load;
+%ignore v6n_config_load_name;
+%ignore v6n_config_parse;
+%ignore v6n_config_folder;
+%ignore v6n_container_name;
+%ignore v6n_node_spec_build;
+%ignore v6n_node_spec_create_json;
+%ignore v6n_node_spec_json;
+%ignore v6n_engine_options;
+%ignore v6n_engine_options_init;
+%ignore v6n_client_new;
+%ignore v6n_client_from_env;
+%ignore v6n_client_from_context;
+%ignore v6n_image_pull;
+%ignore v6n_image_exists;
+%ignore v6n_server_version_get;
+%ignore v6n_volumes_ensure;
+%ignore v6n_volumes_clean;
+%ignore v6n_node_open;
+%ignore v6n_node_open_config;
+%ignore v6n_node_open_container;
+%ignore v6n_node_set_callbacks;
+%ignore v6n_node_spec_get;
+%ignore v6n_node_start;
+%ignore v6n_node_stop;
+%ignore v6n_node_restart;
+%ignore v6n_node_remove;
+%ignore v6n_node_logs;
+%ignore v6n_node_status_get;
+%ignore v6n_node_status_json;
+%ignore v6n_node_list_get;
+%ignore v6n_node_list_json;
+%ignore v6n_container_logs;
+%ignore v6n_spec_start;
+%ignore v6n_op_begin;
+%ignore v6n_op_finish;
+%ignore v6n_start_options;
+%ignore v6n_start_options_init;
+%ignore v6n_start_options_dispose;
+%ignore v6n_stop_options;
+%ignore v6n_stop_options_init;
+%ignore v6n_logs_options;
+%ignore v6n_logs_options_init;
+%ignore v6n_callbacks;
+%ignore v6n_event;
+%ignore v6n_path_map;
+%ignore v6n_start_options_storage;
 
-%constant int EVENT_IMAGE = V6N_EVENT_IMAGE;
-%constant int EVENT_PULL_START = V6N_EVENT_PULL_START;
-%constant int EVENT_PULL_PROGRESS = V6N_EVENT_PULL_PROGRESS;
-%constant int EVENT_PULL_DONE = V6N_EVENT_PULL_DONE;
-%constant int EVENT_WARNING = V6N_EVENT_WARNING;
-%constant int EVENT_VOLUME = V6N_EVENT_VOLUME;
-%constant int EVENT_REMOVED = V6N_EVENT_REMOVED;
-%constant int EVENT_CREATED = V6N_EVENT_CREATED;
-%constant int EVENT_STARTED = V6N_EVENT_STARTED;
-%constant int EVENT_STOPPED = V6N_EVENT_STOPPED;
-%constant int EVENT_VOLUME_REMOVED = V6N_EVENT_VOLUME_REMOVED;
-%constant int EVENT_PATH_REMOVED = V6N_EVENT_PATH_REMOVED;
-%constant int ITEM_LOG = -1;
+/* The bindings read the library's structs; they never write them. */
+%immutable;
+%include "v6node.h"
+%mutable;
 
-%include "glue.h"
+%newobject v6ni_spec_json;
+%newobject v6ni_config_folder;
+%newobject v6ni_container_name;
+%newobject v6ni_node_status_json;
+%newobject v6ni_node_list_json;
+%newobject v6ni_uri_redact;
+%newobject v6ni_result_id;
+
+%inline %{
+/* ---- options: the table's text interface, on a struct the library owns ---- */
+
+v6n_start_options *v6ni_options_new(void)
+{
+    v6n_start_options *o = malloc(sizeof(*o));
+    if (o && v6n_start_options_init(o, V6N_START_OPTIONS_VERSION) != V6N_OK) {
+        free(o);
+        o = NULL;
+    }
+    return o;
+}
+
+void v6ni_options_free(v6n_start_options *o)
+{
+    if (o)
+        v6n_start_options_dispose(o);
+    free(o);
+}
+
+v6n_stop_options *v6ni_stop_options_new(long timeout_ms, int force, int keep_volumes)
+{
+    v6n_stop_options *o = malloc(sizeof(*o));
+    if (o && v6n_stop_options_init(o, V6N_STOP_OPTIONS_VERSION) == V6N_OK) {
+        o->timeout_ms = timeout_ms;
+        o->force = force;
+        o->keep_volumes = keep_volumes;
+    }
+    return o;
+}
+
+void v6ni_stop_options_free(v6n_stop_options *o)
+{
+    free(o);
+}
+
+v6n_logs_options *v6ni_logs_options_new(long tail, int follow, int timestamps)
+{
+    v6n_logs_options *o = malloc(sizeof(*o));
+    if (o && v6n_logs_options_init(o, V6N_LOGS_OPTIONS_VERSION) == V6N_OK) {
+        o->tail = tail;
+        o->follow = follow;
+        o->timestamps = timestamps;
+    }
+    return o;
+}
+
+void v6ni_logs_options_free(v6n_logs_options *o)
+{
+    free(o);
+}
+
+/* ---- engines -------------------------------------------------------------- */
+
+/* host NULL/"": the default socket; connect/request timeouts 0: defaults. */
+v6n_client *v6ni_client_new(const char *host, int tls, int tls_verify, const char *cert_path,
+                            const char *api_version, long connect_timeout_ms,
+                            long request_timeout_ms)
+{
+    v6n_engine_options o = V6N_ENGINE_OPTIONS_INIT;
+    o.host = host && *host ? host : NULL;
+    o.tls = tls;
+    o.tls_verify = tls_verify;
+    o.cert_path = cert_path && *cert_path ? cert_path : NULL;
+    o.api_version = api_version && *api_version ? api_version : NULL;
+    o.connect_timeout_ms = connect_timeout_ms;
+    o.request_timeout_ms = request_timeout_ms;
+    v6n_client *c = NULL;
+    return v6n_client_new(&c, &o) == V6N_OK ? c : NULL;
+}
+
+v6n_client *v6ni_client_from_env(void)
+{
+    v6n_client *c = NULL;
+    return v6n_client_from_env(&c) == V6N_OK ? c : NULL;
+}
+
+v6n_client *v6ni_client_from_context(const char *name)
+{
+    v6n_client *c = NULL;
+    return v6n_client_from_context(&c, name) == V6N_OK ? c : NULL;
+}
+
+/* ---- nodes ------------------------------------------------------------------ */
+
+v6n_node *v6ni_node_open(const char *name, const v6n_start_options *opts)
+{
+    v6n_node *n = NULL;
+    return v6n_node_open(&n, name, opts) == V6N_OK ? n : NULL;
+}
+
+v6n_node *v6ni_node_open_config(const char *path, const v6n_start_options *opts)
+{
+    v6n_node *n = NULL;
+    return v6n_node_open_config(&n, path, opts) == V6N_OK ? n : NULL;
+}
+
+v6n_node *v6ni_node_open_container(const char *container, const v6n_start_options *opts)
+{
+    v6n_node *n = NULL;
+    return v6n_node_open_container(&n, container, opts) == V6N_OK ? n : NULL;
+}
+
+/* The node's spec as `v6node spec` prints it; NULL on failure. */
+char *v6ni_spec_json(v6n_node *node)
+{
+    v6n_node_spec *spec = NULL;
+    char *json = NULL;
+    if (v6n_node_spec_get(&spec, node) == V6N_OK && v6n_node_spec_json(&json, spec) == V6N_OK) {
+        char *copy = strdup(json); /* freed by the binding with free() */
+        v6n_free(json);
+        json = copy;
+    }
+    v6n_node_spec_free(spec);
+    return json;
+}
+
+v6n_node_status *v6ni_status_get(v6n_node *node, v6n_client *client)
+{
+    v6n_node_status *st = NULL;
+    return v6n_node_status_get(&st, node, client) == V6N_OK ? st : NULL;
+}
+
+v6n_node_list *v6ni_list_get(v6n_client *client, const v6n_start_options *opts)
+{
+    v6n_node_list *l = NULL;
+    return v6n_node_list_get(&l, client, opts) == V6N_OK ? l : NULL;
+}
+
+/* ---- operations -------------------------------------------------------------- */
+
+v6n_op *v6ni_op_begin(v6n_op_kind kind, v6n_node *node, v6n_client *client,
+                      const v6n_stop_options *stop, const v6n_logs_options *logs)
+{
+    v6n_op *op = NULL;
+    return v6n_op_begin(&op, kind, node, client, stop, logs) == V6N_OK ? op : NULL;
+}
+
+/* The end of an operation: its code, and the container id of a start. */
+typedef struct v6ni_result {
+    int code;
+    char *id;
+} v6ni_result;
+
+v6ni_result *v6ni_op_finish(v6n_op *op)
+{
+    v6ni_result *r = calloc(1, sizeof(*r));
+    char *id = NULL;
+    int code = v6n_op_finish(&id, op);
+    if (!r) {
+        v6n_free(id);
+        return NULL;
+    }
+    r->code = code;
+    r->id = id;
+    return r;
+}
+
+int v6ni_result_code(const v6ni_result *r)
+{
+    return r ? r->code : V6N_ENOMEM;
+}
+
+/* A copy of the id ("" when none). */
+char *v6ni_result_id(const v6ni_result *r)
+{
+    return strdup(r && r->id ? r->id : "");
+}
+
+void v6ni_result_free(v6ni_result *r)
+{
+    if (r)
+        v6n_free(r->id);
+    free(r);
+}
+
+/* ---- small things ---------------------------------------------------------------- */
+
+char *v6ni_config_folder(v6n_scope scope)
+{
+    char *out = NULL, *copy = NULL;
+    if (v6n_config_folder(&out, scope) == V6N_OK)
+        copy = strdup(out);
+    v6n_free(out);
+    return copy;
+}
+
+char *v6ni_container_name(const char *name, v6n_scope scope)
+{
+    char *out = NULL, *copy = NULL;
+    if (v6n_container_name(&out, name, scope) == V6N_OK)
+        copy = strdup(out);
+    v6n_free(out);
+    return copy;
+}
+
+char *v6ni_uri_redact(const char *uri)
+{
+    char *out = NULL, *copy = NULL;
+    if (v6n_uri_redact(&out, uri) == V6N_OK)
+        copy = strdup(out);
+    v6n_free(out);
+    return copy;
+}
+
+char *v6ni_node_status_json(const v6n_node_status *st)
+{
+    char *out = NULL, *copy = NULL;
+    if (v6n_node_status_json(&out, st) == V6N_OK)
+        copy = strdup(out);
+    v6n_free(out);
+    return copy;
+}
+
+char *v6ni_node_list_json(const v6n_node_list *l)
+{
+    char *out = NULL, *copy = NULL;
+    if (v6n_node_list_json(&out, l) == V6N_OK)
+        copy = strdup(out);
+    v6n_free(out);
+    return copy;
+}
+%}

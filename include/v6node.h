@@ -924,6 +924,69 @@ V6N_EXTERN(int)
 v6n_spec_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
                const v6n_start_options *opts);
 
+/* ------------------------------------------------------------------------ */
+/* Operations on a worker thread                                             */
+/* ------------------------------------------------------------------------ */
+
+/* A start, restart, stop, remove or logs stream running on its own thread,
+ * whose events and output the caller takes at its pace: for an event loop, a
+ * GUI, or a language binding that must not block a thread or be called from a
+ * foreign one. */
+typedef struct v6n_op v6n_op;
+
+typedef enum v6n_op_kind {
+    V6N_OP_START = 0,   /* v6n_node_start */
+    V6N_OP_RESTART = 1, /* v6n_node_restart with `stop` */
+    V6N_OP_STOP = 2,    /* v6n_node_stop with `stop` */
+    V6N_OP_REMOVE = 3,  /* v6n_node_remove */
+    V6N_OP_LOGS = 4,    /* v6n_node_logs with `logs` (its callbacks are not used) */
+} v6n_op_kind;
+
+/*
+ * Begin operation `kind` on a new thread. Until v6n_op_finish(), `node` and
+ * `client` belong to the operation: do not use them meanwhile. `stop` and
+ * `logs` (NULL: defaults) are copied; their callbacks, and the node's, are
+ * replaced by the operation's queue. Errors: V6N_EINVAL, V6N_ENOMEM, V6N_ERROR
+ * (no thread). On success free the operation with v6n_op_finish().
+ */
+V6N_EXTERN(int)
+v6n_op_begin(v6n_op **out, v6n_op_kind kind, v6n_node *node, v6n_client *client,
+             const v6n_stop_options *stop, const v6n_logs_options *logs);
+
+/* One thing an operation reported: an event, or a piece of log output. */
+typedef struct v6n_op_item v6n_op_item;
+
+/* The next item, waiting at most `timeout_ms` for one; NULL when none came in
+ * time (or none will: see v6n_op_done()). Free it with v6n_op_item_free(). */
+V6N_EXTERN(v6n_op_item *) v6n_op_next(v6n_op *op, long timeout_ms);
+/* Has the operation ended, and every item been taken? */
+V6N_EXTERN(int) v6n_op_done(v6n_op *op);
+/* Ask the operation to stop at its next step (a start undoes what it made; a
+ * logs stream ends normally). */
+V6N_EXTERN(void) v6n_op_cancel(v6n_op *op);
+/*
+ * Wait for the operation to end and free it (with any items not taken).
+ * Returns its result; on failure the error is v6n_error_last() of the calling
+ * thread. `*out_id` (may be NULL) is the container id of a start or restart,
+ * freed with v6n_free().
+ */
+V6N_EXTERN(int) v6n_op_finish(char **out_id, v6n_op *op);
+
+/* An item: log output (data of len bytes, which may hold NULs; stream as for
+ * v6n_log_cb) or an event (kind, message, id, image, current, total, as
+ * v6n_event). Strings are owned by the item, never NULL. */
+V6N_EXTERN(int) v6n_op_item_is_log(const v6n_op_item *item);
+V6N_EXTERN(v6n_event_kind) v6n_op_item_kind(const v6n_op_item *item);
+V6N_EXTERN(const char *) v6n_op_item_message(const v6n_op_item *item);
+V6N_EXTERN(const char *) v6n_op_item_id(const v6n_op_item *item);
+V6N_EXTERN(const char *) v6n_op_item_image(const v6n_op_item *item);
+V6N_EXTERN(long long) v6n_op_item_current(const v6n_op_item *item);
+V6N_EXTERN(long long) v6n_op_item_total(const v6n_op_item *item);
+V6N_EXTERN(const char *) v6n_op_item_data(const v6n_op_item *item);
+V6N_EXTERN(size_t) v6n_op_item_len(const v6n_op_item *item);
+V6N_EXTERN(int) v6n_op_item_stream(const v6n_op_item *item);
+V6N_EXTERN(void) v6n_op_item_free(v6n_op_item *item);
+
 #ifdef __cplusplus
 }
 #endif

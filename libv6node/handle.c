@@ -11,8 +11,8 @@ struct v6n_node {
     char *name;
     v6n_scope scope;
     char *container;
-    char *config_path;     /* NULL when none was found */
-    char *config_missing;  /* then: why (the folders searched) */
+    char *config_path;      /* NULL when none was found */
+    char *config_missing;   /* then: why (the folders searched) */
     v6n_start_options opts; /* owned copy */
     v6n_callbacks callbacks;
 };
@@ -85,9 +85,9 @@ int v6n_node_open_config(v6n_node **out, const char *path, const v6n_start_optio
         rc = v6n_err(V6N_ENOTFOUND, NULL, "no config file %s", abs);
     char why[512];
     if (!rc && v6n_name_describe(stem, why, sizeof(why)))
-        rc = v6n_err(V6N_ECONFIG, NULL,
-                     "%s: %s (the config file's name without extension is the node name)", abs,
-                     why);
+        rc =
+            v6n_err(V6N_ECONFIG, NULL,
+                    "%s: %s (the config file's name without extension is the node name)", abs, why);
     if (!rc)
         rc = node_new(out, stem, opts ? opts->scope : V6N_SCOPE_USER, abs, opts);
     free(abs);
@@ -95,8 +95,7 @@ int v6n_node_open_config(v6n_node **out, const char *path, const v6n_start_optio
     return rc;
 }
 
-int v6n_node_open_container(v6n_node **out, const char *container,
-                            const v6n_start_options *opts)
+int v6n_node_open_container(v6n_node **out, const char *container, const v6n_start_options *opts)
 {
     if (!out)
         return v6n_err(V6N_EINVAL, NULL, "v6n_node_open_container: out is required");
@@ -175,9 +174,9 @@ int v6n_node_spec_get(v6n_node_spec **out, v6n_node *n)
 
 /* What is known of the node's container and how it was started. */
 typedef struct running {
-    yajl_val container;      /* inspect answer; NULL: no container */
-    v6n_start_record record; /* valid when has_record */
-    bool has_record;         /* a record of this very container */
+    yajl_val container;         /* inspect answer; NULL: no container */
+    v6n_start_record record;    /* valid when has_record */
+    bool has_record;            /* a record of this very container */
     const v6n_release *release; /* the line it was built as, when known */
 } running;
 
@@ -211,8 +210,7 @@ static int running_get(running *r, const v6n_node *n, v6n_client *client)
     const v6n_release *prefer = NULL;
     if (!r->has_record && v6n_release_find(&prefer, n->opts.vantage6_version) != V6N_OK)
         v6n_error_clear();
-    r->release =
-        r->has_record ? r->record.release : v6n_release_of_container(r->container, prefer);
+    r->release = r->has_record ? r->record.release : v6n_release_of_container(r->container, prefer);
     return V6N_OK;
 }
 
@@ -236,8 +234,8 @@ static int effective_options(v6n_start_options *out, const v6n_node *n, const ru
     out->callbacks = n->callbacks;
     if (r->release) {
         const v6n_release *asked = NULL;
-        if (names_release(&n->opts) && v6n_release_find(&asked, n->opts.vantage6_version) == V6N_OK &&
-            asked != r->release)
+        if (names_release(&n->opts) &&
+            v6n_release_find(&asked, n->opts.vantage6_version) == V6N_OK && asked != r->release)
             *other_line = asked;
         v6n_error_clear();
         out->vantage6_version = r->release->line;
@@ -376,9 +374,7 @@ int v6n_node_status_get(v6n_node_status **out, v6n_node *n, v6n_client *client)
         rc = v6n_status_fill(st, spec, r.container, v6n_json_get(image_env, env_path));
     }
     if (!rc)
-        v6n_status_set_release(st, r.release ? r.release->line
-                                   : spec        ? spec->release->line
-                                                 : NULL);
+        v6n_status_set_release(st, r.release ? r.release->line : spec ? spec->release->line : NULL);
     if (!rc && other) {
         char sentence[256];
         snprintf(sentence, sizeof(sentence),
@@ -430,8 +426,9 @@ int v6n_node_remove(v6n_node *n, v6n_client *client)
     const char *chosen[V6N_VOLUME_COUNT] = {opts.data_volume, opts.vpn_volume, opts.ssh_volume,
                                             opts.squid_volume};
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
-        if (!(volumes[i] = v6n_str_empty(chosen[i]) ? v6n_name_volume(n->container, (v6n_volume_kind)i)
-                                                    : v6n_strdup(chosen[i])))
+        if (!(volumes[i] = v6n_str_empty(chosen[i])
+                               ? v6n_name_volume(n->container, (v6n_volume_kind)i)
+                               : v6n_strdup(chosen[i])))
             rc = v6n_err_nomem();
     char *data = rc ? NULL : v6n_node_folder(config, &opts, n->name, false);
     char *log = rc || !data ? NULL : v6n_node_folder(config, &opts, n->name, true);

@@ -176,3 +176,64 @@ Test(node, names_that_are_not_a_nodes_are_refused)
     cr_expect_eq(v6n_node_scope(n), V6N_SCOPE_SYSTEM);
     v6n_node_free(n);
 }
+
+/* ---- operations on a worker thread ------------------------------------------- */
+
+Test(node, an_operation_queues_its_events_and_hands_back_the_result)
+{
+    nodefx_typical_config();
+    nodefx_build();
+    v6n_op *op = NULL;
+    cr_assert_eq(v6n_op_begin(&op, V6N_OP_START, fx.handle, fx.client, NULL, NULL), V6N_OK);
+    int volumes = 0, started = 0;
+    bool first_is_image = false, any = false;
+    while (!v6n_op_done(op)) {
+        v6n_op_item *it = v6n_op_next(op, 200);
+        if (!it)
+            continue;
+        if (!any)
+            first_is_image = v6n_op_item_kind(it) == V6N_EVENT_IMAGE &&
+                             strcmp(v6n_op_item_image(it), STANDIN) == 0;
+        any = true;
+        volumes += v6n_op_item_kind(it) == V6N_EVENT_VOLUME;
+        started += v6n_op_item_kind(it) == V6N_EVENT_STARTED;
+        cr_expect_not(v6n_op_item_is_log(it));
+        v6n_op_item_free(it);
+    }
+    cr_assert_eq(v6n_op_finish(&fx.cid, op), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_not_null(fx.cid);
+    cr_expect(first_is_image, "the first event names the image");
+    cr_expect_eq(volumes, 4);
+    cr_expect_eq(started, 1);
+
+    /* a followed log stream, stopped by the caller, ends normally */
+    v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
+    lo.follow = 1;
+    cr_assert_eq(v6n_op_begin(&op, V6N_OP_LOGS, fx.handle, fx.client, NULL, &lo), V6N_OK);
+    bool saw_contract = false;
+    for (int i = 0; i < 100 && !saw_contract; i++) {
+        v6n_op_item *it = v6n_op_next(op, 100);
+        if (it && v6n_op_item_is_log(it) && strstr(v6n_op_item_data(it), "contract holds"))
+            saw_contract = true;
+        v6n_op_item_free(it);
+    }
+    cr_expect(saw_contract, "the stand-in's output came through the queue");
+    v6n_op_cancel(op);
+    cr_expect_eq(v6n_op_finish(NULL, op), V6N_OK, "%s", v6n_error_last()->message);
+}
+
+Test(node, an_operations_error_reaches_the_calling_thread)
+{
+    v6n_node *ghost = NULL;
+    cr_assert_eq(v6n_node_open(&ghost, "v6ntest-nowhere", NULL), V6N_OK);
+    v6n_op *op = NULL;
+    cr_assert_eq(v6n_op_begin(&op, V6N_OP_START, ghost, fx.client, NULL, NULL), V6N_OK);
+    v6n_error_clear();
+    char *id = NULL;
+    cr_expect_eq(v6n_op_finish(&id, op), V6N_ENOTFOUND);
+    cr_expect_null(id);
+    cr_expect_eq(v6n_error_last()->code, V6N_ENOTFOUND);
+    cr_expect(strstr(v6n_error_last()->message, "v6ntest-nowhere"), "%s",
+              v6n_error_last()->message);
+    v6n_node_free(ghost);
+}
