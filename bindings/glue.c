@@ -125,6 +125,16 @@ const char *v6ng_version(void)
     return v6n_version();
 }
 
+const char *v6ng_vantage6_version(void)
+{
+    return V6N_VANTAGE6_VERSION;
+}
+
+const char *v6ng_release_line(int i)
+{
+    return i < 0 ? NULL : v6n_vantage6_release_line((size_t)i);
+}
+
 const char *v6ng_error_code_name(int code)
 {
     return v6n_error_code_name(code);
@@ -170,16 +180,16 @@ static v6ng_result *parse_object(const char *json, yajl_val *out, const char *wh
 }
 
 static const char *const STRING_OPTIONS[] = {
-    "image",       "mount_src",  "server_version", "data_dir",     "log_dir",     "docker_socket",
-    "data_volume", "vpn_volume", "ssh_volume",     "squid_volume", "private_key", "working_dir",
-    NULL};
+    "image",         "mount_src",   "server_version",   "data_dir",   "log_dir",
+    "docker_socket", "data_volume", "vpn_volume",       "ssh_volume", "squid_volume",
+    "private_key",   "working_dir", "vantage6_version", NULL};
 
 static const char **string_field(v6n_start_options *o, const char *key)
 {
-    const char **fields[] = {&o->image,        &o->mount_src,   &o->server_version,
-                             &o->data_dir,     &o->log_dir,     &o->docker_socket,
-                             &o->data_volume,  &o->vpn_volume,  &o->ssh_volume,
-                             &o->squid_volume, &o->private_key, &o->working_dir};
+    const char **fields[] = {
+        &o->image,         &o->mount_src,   &o->server_version,  &o->data_dir,   &o->log_dir,
+        &o->docker_socket, &o->data_volume, &o->vpn_volume,      &o->ssh_volume, &o->squid_volume,
+        &o->private_key,   &o->working_dir, &o->vantage6_version};
     for (size_t i = 0; STRING_OPTIONS[i]; i++)
         if (strcmp(key, STRING_OPTIONS[i]) == 0)
             return fields[i];
@@ -769,9 +779,10 @@ static char *started_json(const v6n_node_spec *spec, const char *id)
     char *out = NULL;
     if (asprintf(&out,
                  "{\"id\":\"%s\",\"image\":\"%s\",\"image_rule\":\"%s\",\"container\":\"%s\","
-                 "\"name\":\"%s\"}",
+                 "\"name\":\"%s\",\"vantage6_version\":\"%s\"}",
                  id, v6n_node_spec_image(spec), rule_name(v6n_node_spec_image_rule(spec)),
-                 v6n_node_spec_container_name(spec), v6n_node_spec_node_name(spec)) < 0)
+                 v6n_node_spec_container_name(spec), v6n_node_spec_node_name(spec),
+                 v6n_node_spec_vantage6_version(spec)) < 0)
         return NULL;
     return out;
 }

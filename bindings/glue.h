@@ -33,6 +33,10 @@ const char *v6ng_result_warnings(const v6ng_result *r);
 void v6ng_result_free(v6ng_result *r);
 
 const char *v6ng_version(void);
+/* V6N_VANTAGE6_VERSION, and the release lines the library builds (newest
+ * first; NULL past the last). */
+const char *v6ng_vantage6_version(void);
+const char *v6ng_release_line(int i);
 const char *v6ng_error_code_name(int code);
 
 /* ---- specs (no engine) -------------------------------------------------------- */

@@ -33,6 +33,7 @@ enum {
     OPT_KEEP_VOLUMES,
     OPT_TAIL,
     OPT_TIMESTAMPS,
+    OPT_VANTAGE6_VERSION,
 };
 
 static const struct option OPTIONS[] = {
@@ -53,6 +54,7 @@ static const struct option OPTIONS[] = {
     {"host-path", required_argument, NULL, OPT_HOST_PATH},
     {"workdir", required_argument, NULL, OPT_WORKDIR},
     {"no-local-checks", no_argument, NULL, OPT_NO_LOCAL_CHECKS},
+    {"vantage6-version", required_argument, NULL, OPT_VANTAGE6_VERSION},
     {"pretty", no_argument, NULL, OPT_PRETTY},
     {"pull", required_argument, NULL, OPT_PULL},
     {"attach", no_argument, NULL, OPT_ATTACH},
@@ -92,6 +94,7 @@ static unsigned group_of(int opt)
     case OPT_HOST_PATH:
     case OPT_WORKDIR:
     case OPT_NO_LOCAL_CHECKS:
+    case OPT_VANTAGE6_VERSION:
         return CLI_START;
     case OPT_PULL:
     case OPT_ATTACH:
@@ -189,6 +192,11 @@ static int take(cli_args *a, int c, const char *arg, const char *command, const 
         break;
     case OPT_NO_LOCAL_CHECKS:
         a->opts.no_local_checks = 1;
+        break;
+    case OPT_VANTAGE6_VERSION:
+        if (v6n_vantage6_version_check(arg) != V6N_OK)
+            return cli_usage_error(command, "--vantage6-version: %s", v6n_error_last()->message);
+        a->opts.vantage6_version = arg;
         break;
     case OPT_PRETTY:
         a->pretty = true;

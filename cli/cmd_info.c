@@ -23,7 +23,9 @@ static const char STATUS_HELP[] =
     "    environment, binds, labels, extra hosts, auto-remove. Drift means the config\n"
     "    changed since the start: restart the node to apply it.\n"
     "    Passwords in database URIs are shown as ***. Give the start options the node\n"
-    "    was started with (-i, --keep, --mount-src...), or they show as drift.\n"
+    "    was started with (-i, --keep, --mount-src...), or they show as drift. The node\n"
+    "    is judged as the vantage6 release it was built as (recorded at start), not as\n"
+    "    today's default; --vantage6-version V that differs from it shows as drift.\n"
     "    C API: v6n_node_status_get().\n"
     "\n"
     "OPTIONS\n"
@@ -34,7 +36,7 @@ static const char STATUS_HELP[] =
     "                        repeatable, and may be mixed with --host\n"
     "        --json          one JSON object: name, scope, config, state, status,\n"
     "                        container, id, image, started_at, finished_at, exit_code,\n"
-    "                        drift (a list of sentences)\n"
+    "                        vantage6_version, drift (a list of sentences)\n"
     "\n"
     "EXIT STATUS\n"
     "    0 running (on every --host); 3 not running (stopped or absent); 1 error (bad\n"
@@ -171,6 +173,8 @@ static void print_status_text(const v6n_node_status *st, const v6n_node_spec *sp
     if (state == V6N_NODE_ABSENT)
         return;
     printf("image      %s\n", v6n_node_status_image(st));
+    printf("vantage6   %s (the release the node was built as)\n",
+           v6n_node_status_vantage6_version(st));
     printf("started    %s\n", v6n_node_status_started_at(st));
     if (state != V6N_NODE_RUNNING)
         printf("finished   %s (exit code %d)\n", v6n_node_status_finished_at(st),

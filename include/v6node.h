@@ -52,8 +52,22 @@ extern "C" {
 /* The version of the library actually loaded, e.g. "0.1.0". Static string. */
 V6N_EXTERN(const char *) v6n_version(void);
 
-/* The vantage6 release whose `v6 node start` this library reproduces. */
-#define V6N_VANTAGE6_VERSION "4.14.0"
+/* The vantage6 release whose `v6 node start` this library reproduces by
+ * default: the newest 4.x release it knows. Each node may be built as another
+ * release line instead (v6n_start_options.vantage6_version). */
+#define V6N_VANTAGE6_VERSION "4.15.2"
+
+/* The vantage6 release lines this library builds, newest first: "4.15",
+ * "4.14", ... Static strings; NULL when `i` is past the last. */
+V6N_EXTERN(const char *) v6n_vantage6_release_line(size_t i);
+
+/*
+ * Check a value for v6n_start_options.vantage6_version: "4.15", "4.15.2",
+ * "auto", or NULL/"" (the default). Errors: V6N_EINVAL with the reason: not a
+ * version; 5.x (its nodes are Helm releases on Kubernetes); 3.x or older; a
+ * line or a patch release this library does not know.
+ */
+V6N_EXTERN(int) v6n_vantage6_version_check(const char *version);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
@@ -281,9 +295,16 @@ typedef struct v6n_start_options {
     int server_attempts;    /* attempts of the server-version request; default 3 */
     v6n_event_cb on_event;  /* progress of v6n_node_start (NULL: none) */
     void *payload;          /* passed to on_event */
+
+    /* Since version 2. The vantage6 release whose `v6 node start` the node is
+     * built like: a line ("4.14") or a release ("4.14.0"), or "auto": the line
+     * of the node's server, from its /version (the lookup of the image rule;
+     * when the server cannot be asked, the default, with a warning). NULL:
+     * V6N_VANTAGE6_VERSION. See v6n_vantage6_version_check(). */
+    const char *vantage6_version;
 } v6n_start_options;
 
-#define V6N_START_OPTIONS_VERSION 1
+#define V6N_START_OPTIONS_VERSION 2
 #define V6N_START_OPTIONS_INIT                                                                     \
     {                                                                                              \
         .version = V6N_START_OPTIONS_VERSION                                                       \
@@ -354,6 +375,10 @@ V6N_EXTERN(v6n_scope) v6n_node_spec_scope(const v6n_node_spec *spec);
 V6N_EXTERN(const char *) v6n_node_spec_image(const v6n_node_spec *spec);
 V6N_EXTERN(v6n_image_rule) v6n_node_spec_image_rule(const v6n_node_spec *spec);
 V6N_EXTERN(int) v6n_node_spec_auto_remove(const v6n_node_spec *spec);
+/* The vantage6 release line the spec is built as ("4.15"). With
+ * vantage6_version "auto", the default until v6n_node_start() has asked the
+ * server. Static string. */
+V6N_EXTERN(const char *) v6n_node_spec_vantage6_version(const v6n_node_spec *spec);
 
 typedef enum v6n_volume_kind {
     V6N_VOLUME_DATA = 0,
@@ -618,6 +643,11 @@ V6N_EXTERN(const char *) v6n_node_status_image(const v6n_node_status *status);
 V6N_EXTERN(const char *) v6n_node_status_started_at(const v6n_node_status *status);
 V6N_EXTERN(const char *) v6n_node_status_finished_at(const v6n_node_status *status);
 V6N_EXTERN(int) v6n_node_status_exit_code(const v6n_node_status *status);
+/* The vantage6 release line the node's container was built as ("4.14"): from
+ * the record v6n_node_start() keeps in the node's data folder, else from the
+ * container's config mount; the spec's line when there is no container. The
+ * drift is judged against that line. */
+V6N_EXTERN(const char *) v6n_node_status_vantage6_version(const v6n_node_status *status);
 /* The differences, one sentence each, e.g. "env SITE: the container has
  * 'a', the config now gives 'b'". Passwords in URIs are shown as ***. */
 V6N_EXTERN(size_t) v6n_node_status_drift_count(const v6n_node_status *status);
@@ -626,7 +656,7 @@ V6N_EXTERN(const char *) v6n_node_status_drift(const v6n_node_status *status, si
 /*
  * Render a status as JSON: {"name", "scope", "config", "state", "status",
  * "container", "id", "image", "started_at", "finished_at", "exit_code",
- * "drift": [...]} (what `v6node status --json` prints). `spec` gives the
+ * "vantage6_version", "drift": [...]} (what `v6node status --json` prints). `spec` gives the
  * node's name, scope, config and container. Free *out with v6n_free().
  */
 V6N_EXTERN(int)

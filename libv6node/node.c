@@ -9,8 +9,6 @@
 
 #include "internal.h"
 
-#define DEFAULT_IMAGE "harbor2.vantage6.ai/infrastructure/node:cotopaxi"
-#define IMAGE_REPO    "harbor2.vantage6.ai/infrastructure/node"
 /* A container in state "created" younger than this belongs to a start that is
  * still under way (another thread or process): not stale. */
 #define CREATED_GRACE_S 60
@@ -92,36 +90,66 @@ static int find_existing(v6n_client *c, const char *name, existing *e)
     return (e->id && e->status) ? V6N_OK : v6n_err_nomem();
 }
 
-/* The server-version rule, when the spec's image came from the default rule. */
+static int warn(const v6n_start_options *o, const v6n_node_spec *spec, const char *message)
+{
+    return v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, message, "", spec->image, 0, 0)
+               ? v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller")
+               : V6N_OK;
+}
+
+/* The server's version, asked once when the image rule or the release (auto)
+ * needs it: the image becomes node:<major.minor> of the release's registry
+ * (default rule), and with auto the spec is built again as the server's line.
+ * As `v6 node start`, a server that cannot be asked is a warning, not an
+ * error. */
 static int apply_server_version(v6n_node_spec *spec, const v6n_start_options *o)
 {
-    if (spec->image_rule != V6N_IMAGE_DEFAULT || o->no_server_version ||
-        !v6n_str_empty(o->server_version))
+    bool for_image = spec->image_rule == V6N_IMAGE_DEFAULT;
+    bool for_release = spec->release_auto;
+    if ((!for_image && !for_release) || o->no_server_version || !v6n_str_empty(o->server_version)) {
+        if (for_release)
+            return warn(o, spec,
+                        "vantage6_version auto: the server's version is not asked "
+                        "(no_server_version); building the node as the default release");
         return V6N_OK;
+    }
     char *version = NULL;
     int rc = v6n_server_version_get(&version, spec->server_version_url, o->server_timeout_ms,
                                     o->server_attempts);
     if (rc) {
-        char warning[2300];
-        snprintf(warning, sizeof(warning),
-                 "could not determine the server's version, using the default node image: %s",
-                 v6n_error_last()->message);
+        char warning[2400];
+        snprintf(warning, sizeof(warning), "could not determine the server's version (%s): %s%s",
+                 v6n_error_last()->message, for_image ? "using the default node image" : "",
+                 for_release ? (for_image ? " and building the node as the default release"
+                                          : "building the node as the default release")
+                             : "");
         v6n_error_clear();
-        return v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, warning, "", spec->image, 0, 0)
-                   ? v6n_err(V6N_ECANCELLED, NULL, "start: stopped by the caller")
-                   : V6N_OK;
+        return warn(o, spec, warning);
     }
-    const char *first = strchr(version, '.');
-    const char *second = first ? strchr(first + 1, '.') : NULL;
-    size_t len = second ? (size_t)(second - version) : strlen(version);
-    char *image = v6n_asprintf("%s:%.*s", IMAGE_REPO, (int)len, version);
+    const v6n_release *release = spec->release;
+    if (for_release && (rc = v6n_release_of_server(&release, version))) {
+        char message[1200];
+        snprintf(message, sizeof(message), "%s", v6n_error_last()->message);
+        rc = v6n_err(V6N_EINVAL, "vantage6_version",
+                     "vantage6_version auto: the node's server runs vantage6 %s, and %s", version,
+                     message);
+    }
+    if (!rc)
+        rc = v6n_spec_rebuild(spec, release, for_image ? version : NULL);
+    if (!rc) {
+        spec->release_auto = false;
+        if (!v6n_release_same_line(spec->release, version)) {
+            char warning[1024];
+            snprintf(warning, sizeof(warning),
+                     "version mismatch: the node is built as vantage6 %s, while its server runs "
+                     "vantage6 %s; a node should match its server's minor version (use "
+                     "vantage6_version auto, or the server's line)",
+                     spec->release->line, version);
+            rc = warn(o, spec, warning);
+        }
+    }
     free(version);
-    if (!image)
-        return v6n_err_nomem();
-    free(spec->image);
-    spec->image = image;
-    spec->image_rule = V6N_IMAGE_FROM_SERVER;
-    return V6N_OK;
+    return rc;
 }
 
 /* Contract section 5: get the image per the pull policy. */
@@ -153,7 +181,10 @@ static int obtain_image(v6n_client *c, const v6n_node_spec *spec, const v6n_star
     rc = v6n_image_pull(c, image, o->on_event, o->payload);
     if (rc == V6N_OK || rc == V6N_ECANCELLED)
         return rc;
-    if (strcmp(image, DEFAULT_IMAGE) == 0)
+    char *default_image = v6n_release_node_image(spec->release, NULL);
+    bool is_default = default_image && strcmp(image, default_image) == 0;
+    free(default_image);
+    if (is_default) /* the release's default image must pull */
         return rc;
     v6n_err_snapshot pull_error;
     v6n_err_save(&pull_error);
@@ -275,8 +306,9 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
     if (!out_id || !client || !spec)
         return v6n_err(V6N_EINVAL, NULL, "v6n_node_start: out_id, client and spec are required");
     *out_id = NULL;
-    v6n_start_options defaults = V6N_START_OPTIONS_INIT;
-    const v6n_start_options *o = opts ? opts : &defaults;
+    v6n_start_options normalized;
+    v6n_options_normalize(&normalized, opts);
+    const v6n_start_options *o = &normalized;
     if (o->pull < V6N_PULL_DEFAULT || o->pull > V6N_PULL_NEVER)
         return v6n_err(V6N_EINVAL, "pull", "unknown pull policy %d", (int)o->pull);
 
@@ -332,6 +364,15 @@ int v6n_node_start(char **out_id, v6n_client *client, v6n_node_spec *spec,
         rc = start_container(client, id);
     if (!rc)
         v6n_emit(o->on_event, o->payload, V6N_EVENT_STARTED, "started", id, spec->image, 0, 0);
+    if (!rc && !o->no_local_checks && v6n_record_write(spec, id) != V6N_OK) {
+        /* the node runs; only the record of how it was started is missing */
+        char warning[2300];
+        snprintf(warning, sizeof(warning),
+                 "the node runs, but how it was started could not be recorded: %s",
+                 v6n_error_last()->message);
+        v6n_error_clear();
+        v6n_emit(o->on_event, o->payload, V6N_EVENT_WARNING, warning, id, spec->image, 0, 0);
+    }
 
     if (rc) {
         undo(client, spec, id, created, create_lost, began);

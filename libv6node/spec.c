@@ -8,18 +8,6 @@
 
 #include "internal.h"
 
-#define IMAGE_REPO    "harbor2.vantage6.ai/infrastructure/node"
-#define DEFAULT_IMAGE IMAGE_REPO ":cotopaxi"
-
-int v6n_start_options_init(v6n_start_options *opts, unsigned int version)
-{
-    if (!opts || version != V6N_START_OPTIONS_VERSION)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_start_options_init: unsupported version %u", version);
-    v6n_start_options init = V6N_START_OPTIONS_INIT;
-    *opts = init;
-    return V6N_OK;
-}
-
 const char *v6n_image_rule_describe(v6n_image_rule rule)
 {
     switch (rule) {
@@ -74,13 +62,10 @@ static int check_options(const v6n_start_options *o)
 /* A folder option or `directories.<which>` from the config, else the default. */
 static char *node_folder(v6n_spec_ctx *ctx, const char *option, const char *which)
 {
+    const v6n_node_config *m = &ctx->config->node;
     const char *chosen = option;
-    if (v6n_str_empty(chosen)) {
-        const v6n_ynode *dirs = v6n_ymap_get(ctx->config->root, "directories");
-        const v6n_ynode *d = v6n_ymap_get(dirs, which);
-        if (v6n_ynode_truthy(d))
-            chosen = d->str;
-    }
+    if (v6n_str_empty(chosen))
+        chosen = strcmp(which, "log") == 0 ? m->dir_log : m->dir_data;
     if (!v6n_str_empty(chosen))
         return v6n_spec_local_path(ctx, chosen);
     v6n_scope scope = ctx->spec->scope;
@@ -88,51 +73,30 @@ static char *node_folder(v6n_spec_ctx *ctx, const char *option, const char *whic
     return strcmp(which, "log") == 0 ? v6n_folder_log(scope, name) : v6n_folder_data(scope, name);
 }
 
-static bool valid_tag(const char *t)
-{
-    size_t n = strlen(t);
-    if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
-        return false;
-    for (; *t; t++)
-        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
-              *t == '_' || *t == '.' || *t == '-'))
-            return false;
-    return true;
-}
-
 /* Contract section 5, the rules that need no network. */
 static int choose_image(v6n_spec_ctx *ctx)
 {
     v6n_node_spec *s = ctx->spec;
     const v6n_start_options *o = ctx->opts;
-    const v6n_ynode *node = v6n_ymap_get(v6n_ymap_get(ctx->config->root, "images"), "node");
+    const char *config_image = ctx->config->node.image_node;
     if (!v6n_str_empty(o->image)) {
         s->image = v6n_strdup(o->image);
         s->image_rule = V6N_IMAGE_FROM_OPTION;
-    } else if (v6n_ynode_truthy(node)) {
-        s->image = v6n_strdup(node->str);
+    } else if (config_image) {
+        s->image = v6n_strdup(config_image);
         s->image_rule = V6N_IMAGE_FROM_CONFIG;
     } else if (!o->no_server_version && !v6n_str_empty(o->server_version)) {
-        /* "4.13.2" -> "4.13": the first two dot-separated fields */
-        const char *v = o->server_version;
-        const char *first = strchr(v, '.');
-        const char *second = first ? strchr(first + 1, '.') : NULL;
-        size_t len = second ? (size_t)(second - v) : strlen(v);
-        char *tag = v6n_strndup(v, len);
+        char *tag = v6n_server_version_tag(o->server_version);
         if (!tag)
-            return v6n_err_nomem();
-        if (!valid_tag(tag)) {
-            int rc = v6n_err(V6N_EINVAL, "server_version",
-                             "server_version '%s' does not give a valid image tag", v);
-            free(tag);
-            return rc;
-        }
-        s->image = v6n_asprintf("%s:%s", IMAGE_REPO, tag);
+            return v6n_error_last()->code;
+        s->image = v6n_release_node_image(ctx->release, tag);
         s->image_rule = V6N_IMAGE_FROM_SERVER;
         free(tag);
+        return s->image ? V6N_OK : v6n_error_last()->code;
     } else {
-        s->image = v6n_strdup(DEFAULT_IMAGE);
+        s->image = v6n_release_node_image(ctx->release, NULL);
         s->image_rule = V6N_IMAGE_DEFAULT;
+        return s->image ? V6N_OK : v6n_error_last()->code;
     }
     return s->image ? V6N_OK : v6n_err_nomem();
 }
@@ -140,19 +104,16 @@ static int choose_image(v6n_spec_ctx *ctx)
 /* <server_url>:<port><api_path>/version, as vantage6's client builds it. */
 static int server_version_url(v6n_spec_ctx *ctx)
 {
-    const v6n_ynode *root = ctx->config->root;
-    const v6n_ynode *url = v6n_ymap_get(root, "server_url");
-    const v6n_ynode *port = v6n_ymap_get(root, "port");
-    const v6n_ynode *api = v6n_ymap_get(root, "api_path");
-    const char *host = (url && url->type != V6N_Y_NULL && url->str) ? url->str : "";
+    const v6n_node_config *m = &ctx->config->node;
+    const char *host = m->server_url ? m->server_url : "";
     if (strcmp(host, "http://host.docker.internal") == 0 || strcmp(host, "http://172.17.0.1") == 0)
         host = "http://localhost";
     v6n_buf b = V6N_BUF_INIT;
     int rc = v6n_buf_puts(&b, host);
-    if (!rc && v6n_ynode_truthy(port))
-        rc = v6n_buf_printf(&b, ":%s", port->str);
-    if (!rc && api && api->type != V6N_Y_NULL && api->str)
-        rc = v6n_buf_puts(&b, api->str);
+    if (!rc && m->port)
+        rc = v6n_buf_printf(&b, ":%s", m->port);
+    if (!rc && m->api_path)
+        rc = v6n_buf_puts(&b, m->api_path);
     if (!rc)
         rc = v6n_buf_puts(&b, "/version");
     if (rc) {
@@ -167,17 +128,15 @@ static int set_names(v6n_spec_ctx *ctx)
 {
     v6n_node_spec *s = ctx->spec;
     const v6n_start_options *o = ctx->opts;
-    const char *scope = v6n_scope_name(s->scope);
     s->node_name = v6n_strdup(ctx->config->name);
-    s->container_name = v6n_asprintf("vantage6-%s-%s", ctx->config->name, scope);
+    s->container_name = v6n_name_container(ctx->config->name, s->scope);
     const char *overrides[V6N_VOLUME_COUNT] = {o->data_volume, o->vpn_volume, o->ssh_volume,
                                                o->squid_volume};
-    const char *suffixes[V6N_VOLUME_COUNT] = {"vol", "vpn-vol", "ssh-vol", "squid-vol"};
     if (!s->node_name || !s->container_name)
         return v6n_err_nomem();
     for (int i = 0; i < V6N_VOLUME_COUNT; i++) {
         s->volumes[i] = v6n_str_empty(overrides[i])
-                            ? v6n_asprintf("%s-%s", s->container_name, suffixes[i])
+                            ? v6n_name_volume(s->container_name, (v6n_volume_kind)i)
                             : v6n_strdup(overrides[i]);
         if (!s->volumes[i])
             return v6n_err_nomem();
@@ -190,7 +149,7 @@ static int set_labels_and_command(v6n_spec_ctx *ctx)
     v6n_node_spec *s = ctx->spec;
     bool system = s->scope == V6N_SCOPE_SYSTEM;
     int rc = V6N_OK;
-    const char *keys[] = {"vantage6-type", "system", "name"};
+    const char *keys[] = {V6N_LABEL_TYPE, V6N_LABEL_SYSTEM, V6N_LABEL_NAME};
     const char *values[] = {"node", system ? "True" : "False", s->node_name};
     for (int i = 0; !rc && i < 3; i++) {
         rc = v6n_strlist_push(&s->label_keys, keys[i]);
@@ -202,7 +161,7 @@ static int set_labels_and_command(v6n_spec_ctx *ctx)
         "-n",          s->node_name, "--dockerized", system ? "--system" : "--user"};
     for (size_t i = 0; !rc && i < sizeof(argv) / sizeof(argv[0]); i++)
         rc = argv[i] ? v6n_strlist_push(&s->argv, argv[i])
-                     : v6n_strlist_pushf(&s->argv, "/mnt/config/%s", ctx->config->file_name);
+                     : v6n_strlist_pushf(&s->argv, "/mnt/config/%s", v6n_spec_config_target(ctx));
     return rc;
 }
 
@@ -211,60 +170,25 @@ static int add_base_env(v6n_spec_ctx *ctx)
     v6n_node_spec *s = ctx->spec;
     /* The SSH and squid volume names are passed too (vantage6 forgets them, so
      * overridden names never reached the node). */
-    const char *keys[] = {"DATA_VOLUME_NAME", "VPN_VOLUME_NAME", "SSH_TUNNEL_VOLUME_NAME",
-                          "SSH_SQUID_VOLUME_NAME"};
     int rc = V6N_OK;
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
-        rc = v6n_strlist_pushf(&s->env, "%s=%s", keys[i], s->volumes[i]);
-    return rc ? rc : v6n_strlist_push(&s->env, "PRIVATE_KEY=/mnt/private_key.pem");
+        rc = v6n_strlist_pushf(&s->env, "%s=%s", V6N_BASE_ENV[i], s->volumes[i]);
+    return rc ? rc
+              : v6n_strlist_pushf(&s->env, "%s=/mnt/private_key.pem",
+                                  V6N_BASE_ENV[V6N_VOLUME_COUNT]);
 }
 
-static bool env_has(const v6n_node_spec *s, const char *key)
-{
-    size_t n = strlen(key);
-    for (size_t i = 0; i < s->env.len; i++) {
-        const char *e = s->env.items[i];
-        if (strncmp(e, key, n) == 0 && (e[n] == '=' || e[n] == '\0'))
-            return true;
-    }
-    return false;
-}
-
-/* node_extra_env, after the checks of contract section 7. */
+/* node_extra_env, checked when the config was parsed (contract section 7). */
 static int add_extra_env(v6n_spec_ctx *ctx)
 {
-    const v6n_config *c = ctx->config;
-    const v6n_ynode *extra = v6n_ymap_get(c->root, "node_extra_env");
-    char key[320];
-    for (size_t i = 0; extra && i < extra->n; i++) {
-        const v6n_ynode *k = extra->keys[i], *v = extra->items[i];
-        snprintf(key, sizeof(key), "node_extra_env.%s", k->str);
-        if (!v6n_is_identifier(k->str)) {
-            v6n_buf q = V6N_BUF_INIT;
-            int rc = v6n_buf_quote(&q, k->str);
-            rc = rc ? rc
-                    : v6n_config_err(c, key,
-                                     "environment variable name %s is not allowed: use "
-                                     "letters, digits and underscores, not starting with a digit",
-                                     q.ptr);
-            v6n_buf_free(&q);
-            return rc;
-        }
-        if (env_has(ctx->spec, k->str))
-            return v6n_config_err(c, key,
-                                  "cannot overwrite the node environment variable %s, which "
-                                  "libv6node sets itself",
-                                  k->str);
-        if (v->type == V6N_Y_MAP || v->type == V6N_Y_SEQ)
-            return v6n_config_err(c, key, "must be a single value (got %s)",
-                                  v6n_ytype_name(v->type));
-        int rc = v->type == V6N_Y_NULL
-                     ? v6n_strlist_push(&ctx->spec->env, k->str)
-                     : v6n_strlist_pushf(&ctx->spec->env, "%s=%s", k->str, v->str);
-        if (rc)
-            return rc;
+    const v6n_node_config *m = &ctx->config->node;
+    int rc = V6N_OK;
+    for (size_t i = 0; !rc && i < m->n_extra_env; i++) {
+        const v6n_config_pair *e = &m->extra_env[i];
+        rc = e->value ? v6n_strlist_pushf(&ctx->spec->env, "%s=%s", e->key, e->value)
+                      : v6n_strlist_push(&ctx->spec->env, e->key);
     }
-    return V6N_OK;
+    return rc;
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -272,40 +196,18 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Spaces and control characters: not in a host name or address. */
-static bool has_space(const char *s)
-{
-    for (; *s; s++)
-        if (*s == ' ' || (unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
 /* node_extra_hosts as "host:ip", sorted by host as docker-py does. */
 static int add_extra_hosts(v6n_spec_ctx *ctx)
 {
-    const v6n_config *c = ctx->config;
-    const v6n_ynode *hosts = v6n_ymap_get(c->root, "node_extra_hosts");
-    char key[320];
-    for (size_t i = 0; hosts && i < hosts->n; i++) {
-        const v6n_ynode *k = hosts->keys[i], *v = hosts->items[i];
-        snprintf(key, sizeof(key), "node_extra_hosts.%s", k->str);
-        if (k->str[0] == '\0' || strchr(k->str, ':') || has_space(k->str))
-            return v6n_config_err(c, key, "'%s' is not a host name (no ':' or spaces allowed)",
-                                  k->str);
-        if (v->type == V6N_Y_MAP || v->type == V6N_Y_SEQ || v->type == V6N_Y_NULL ||
-            v->str[0] == '\0' || has_space(v->str))
-            return v6n_config_err(c, key, "must be an IP address or host-gateway (got %s)",
-                                  v->type == V6N_Y_STR ? "a value with spaces or nothing"
-                                                       : v6n_ytype_name(v->type));
-        int rc = v6n_strlist_pushf(&ctx->spec->extra_hosts, "%s:%s", k->str, v->str);
-        if (rc)
-            return rc;
-    }
-    if (ctx->spec->extra_hosts.len > 1)
+    const v6n_node_config *m = &ctx->config->node;
+    int rc = V6N_OK;
+    for (size_t i = 0; !rc && i < m->n_extra_hosts; i++)
+        rc = v6n_strlist_pushf(&ctx->spec->extra_hosts, "%s:%s", m->extra_hosts[i].key,
+                               m->extra_hosts[i].value);
+    if (!rc && ctx->spec->extra_hosts.len > 1)
         qsort(ctx->spec->extra_hosts.items, ctx->spec->extra_hosts.len, sizeof(char *),
               compare_strings);
-    return V6N_OK;
+    return rc;
 }
 
 static int build(v6n_spec_ctx *ctx)
@@ -335,20 +237,14 @@ static int build(v6n_spec_ctx *ctx)
     return V6N_OK;
 }
 
-int v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
-                        const v6n_start_options *opts)
+int v6n_spec_build_release(v6n_node_spec **out, const v6n_config *config,
+                           const v6n_start_options *opts, const v6n_release *release)
 {
-    if (!out || !config)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_node_spec_build: out and config are required");
     *out = NULL;
-    v6n_start_options defaults = V6N_START_OPTIONS_INIT;
-    if (!opts)
-        opts = &defaults;
     int rc = check_options(opts);
     if (rc)
         return rc;
-
-    v6n_spec_ctx ctx = {config, opts, NULL, NULL};
+    v6n_spec_ctx ctx = {config, opts, release, NULL, NULL};
     ctx.working_dir =
         v6n_path_absolute(v6n_str_empty(opts->working_dir) ? "." : opts->working_dir, NULL);
     if (!ctx.working_dir)
@@ -359,13 +255,61 @@ int v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
         return v6n_err_nomem();
     }
     ctx.spec->scope = opts->scope;
-    rc = build(&ctx);
+    ctx.spec->release = release;
+    ctx.spec->release_explicit = !v6n_str_empty(opts->vantage6_version);
+    ctx.spec->config = v6n_config_ref(config);
+    rc = v6n_options_dup(&ctx.spec->opts, opts);
+    if (!rc)
+        rc = build(&ctx);
     free(ctx.working_dir);
     if (rc) {
         v6n_node_spec_free(ctx.spec);
         return rc;
     }
     *out = ctx.spec;
+    return V6N_OK;
+}
+
+int v6n_node_spec_build(v6n_node_spec **out, const v6n_config *config,
+                        const v6n_start_options *opts)
+{
+    if (!out || !config)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_spec_build: out and config are required");
+    *out = NULL;
+    v6n_start_options o;
+    v6n_options_normalize(&o, opts);
+    const v6n_release *release = NULL;
+    bool is_auto = !v6n_str_empty(o.vantage6_version) && strcmp(o.vantage6_version, "auto") == 0;
+    int rc;
+    if (!is_auto)
+        rc = v6n_release_find(&release, o.vantage6_version);
+    else if (!o.no_server_version && !v6n_str_empty(o.server_version))
+        rc = v6n_release_of_server(&release, o.server_version); /* the server's line, known */
+    else
+        rc = (release = v6n_release_default()) ? V6N_OK : V6N_ERROR;
+    if (rc)
+        return rc;
+    rc = v6n_spec_build_release(out, config, &o, release);
+    if (!rc)
+        (*out)->release_auto = is_auto && release == v6n_release_default() &&
+                               (o.no_server_version || v6n_str_empty(o.server_version));
+    return rc;
+}
+
+int v6n_spec_rebuild(v6n_node_spec *spec, const v6n_release *release, const char *server_version)
+{
+    v6n_start_options o = spec->opts; /* shallow: the strings stay spec's until the swap */
+    if (server_version)
+        o.server_version = server_version;
+    v6n_node_spec *fresh = NULL;
+    int rc = v6n_spec_build_release(&fresh, spec->config, &o, release);
+    if (rc)
+        return rc;
+    fresh->release_explicit = spec->release_explicit;
+    v6n_node_spec old = *spec;
+    *spec = *fresh;
+    *fresh = old;
+    v6n_node_spec_free(fresh); /* the old content */
     return V6N_OK;
 }
 
@@ -389,6 +333,8 @@ void v6n_node_spec_free(v6n_node_spec *s)
     free(s->config_dir);
     free(s->config_path);
     free(s->server_version_url);
+    v6n_config_free(s->config);
+    v6n_options_dispose(&s->opts);
     free(s);
 }
 
@@ -425,6 +371,11 @@ v6n_image_rule v6n_node_spec_image_rule(const v6n_node_spec *spec)
 int v6n_node_spec_auto_remove(const v6n_node_spec *spec)
 {
     return spec ? spec->auto_remove : 0;
+}
+
+const char *v6n_node_spec_vantage6_version(const v6n_node_spec *spec)
+{
+    return spec ? spec->release->line : NULL;
 }
 
 const char *v6n_node_spec_volume(const v6n_node_spec *spec, v6n_volume_kind kind)

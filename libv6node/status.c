@@ -6,11 +6,10 @@
 
 #include "internal.h"
 
-#define IMAGE_REPO "harbor2.vantage6.ai/infrastructure/node"
-
 struct v6n_node_status {
     v6n_node_state state;
     char *text, *id, *image, *started_at, *finished_at;
+    const char *vantage6_version; /* the line the node was built as (static) */
     int exit_code;
     v6n_strlist drift;
 };
@@ -162,7 +161,7 @@ static int compute_drift(v6n_node_status *st, const v6n_node_spec *spec, yajl_va
     int rc = V6N_OK;
     const char *image = str_at(c, "Config", "Image");
     bool server_rule = spec->image_rule == V6N_IMAGE_DEFAULT && image &&
-                       strncmp(image, IMAGE_REPO ":", strlen(IMAGE_REPO) + 1) == 0;
+                       v6n_release_is_node_image(spec->release, image);
     /* with the default rule the server's version may have chosen the tag at
      * start: any tag of the vantage6 node image is then no drift */
     if (image && strcmp(image, spec->image) != 0 && !server_rule)
@@ -211,7 +210,24 @@ int v6n_status_fill(v6n_node_status *st, const v6n_node_spec *spec, yajl_val c,
     st->started_at = dup_or_empty(str_at(c, "State", "StartedAt"));
     st->finished_at = dup_or_empty(str_at(c, "State", "FinishedAt"));
     st->exit_code = code && YAJL_IS_INTEGER(code) ? (int)YAJL_GET_INTEGER(code) : 0;
-    return compute_drift(st, spec, c, image_env_list);
+
+    /* Judge the node against the release it was started as, not the one the
+     * options give now (a node started as 4.14 has no drift because the
+     * default moved on). */
+    const v6n_release *started = v6n_started_release(spec, c);
+    st->vantage6_version = started ? started->line : spec->release->line;
+    if (!started || started == spec->release)
+        return compute_drift(st, spec, c, image_env_list);
+    v6n_node_spec *as_started = NULL;
+    int rc = v6n_spec_build_release(&as_started, spec->config, &spec->opts, started);
+    if (!rc && spec->release_explicit && !spec->release_auto)
+        rc = v6n_strlist_pushf(
+            &st->drift, "vantage6 release: the node was built as %s, the options now give %s",
+            started->line, spec->release->line);
+    if (!rc)
+        rc = compute_drift(st, as_started, c, image_env_list);
+    v6n_node_spec_free(as_started);
+    return rc;
 }
 
 v6n_node_status *v6n_status_new(void)
@@ -259,6 +275,7 @@ int v6n_node_status_get(v6n_node_status **out, v6n_client *client, const v6n_nod
         st->image = v6n_strdup("");
         st->started_at = v6n_strdup("");
         st->finished_at = v6n_strdup("");
+        st->vantage6_version = spec->release->line;
     } else if (!rc) {
         rc = image_env(&img, client, c);
         if (!rc)
@@ -309,6 +326,11 @@ const char *v6n_node_status_container_id(const v6n_node_status *st)
     return st ? st->id : "";
 }
 
+const char *v6n_node_status_vantage6_version(const v6n_node_status *st)
+{
+    return st && st->vantage6_version ? st->vantage6_version : "";
+}
+
 int v6n_node_status_exit_code(const v6n_node_status *st)
 {
     return st ? st->exit_code : 0;
@@ -344,6 +366,7 @@ int v6n_node_status_json(char **out, const v6n_node_status *st, const v6n_node_s
     v6n_jgen_kv(&j, "started_at", st->started_at);
     v6n_jgen_kv(&j, "finished_at", st->finished_at);
     v6n_jgen_kint(&j, "exit_code", st->exit_code);
+    v6n_jgen_kv(&j, "vantage6_version", v6n_node_status_vantage6_version(st));
     v6n_jgen_str(&j, "drift");
     v6n_jgen_array(&j, true);
     for (size_t i = 0; i < st->drift.len; i++)

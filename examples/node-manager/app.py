@@ -9,6 +9,9 @@ Settings come from the environment (see README.md):
   V6N_HOST_PATHS   "local=host,..." when this app runs in a container itself
   V6N_IMAGE        node image for every start (default: vantage6's image rules)
   V6N_PULL         pull policy: default | missing | always | never
+  V6N_VANTAGE6_VERSION  the vantage6 release nodes are built as: a line (4.14),
+                   a release (4.13.7) or auto (each node's server decides);
+                   default the newest the library knows
   V6N_DOCKER_SOCKET  host path of the engine socket bound into nodes
   V6N_LOG_TAIL     log lines shown on a node's page (default 200)
   SECRET_KEY       signs the flash messages (default: random per process)
@@ -59,6 +62,7 @@ def settings_from_env(env: Mapping[str, str] = os.environ) -> Dict[str, Any]:
     return {
         "IMAGE": env.get("V6N_IMAGE") or None,
         "PULL": env.get("V6N_PULL") or None,
+        "VANTAGE6_VERSION": env.get("V6N_VANTAGE6_VERSION") or None,
         "HOST_PATHS": parse_host_paths(env.get("V6N_HOST_PATHS", "")),
         "DOCKER_SOCKET": env.get("V6N_DOCKER_SOCKET") or None,
         "LOG_TAIL": int(env.get("V6N_LOG_TAIL") or 200),
@@ -203,7 +207,8 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
         """The options that shape a node's container: given to every call, so
         that status judges drift against how this app starts nodes."""
         c = app.config
-        opts: Dict[str, Any] = {"image": c["IMAGE"], "docker_socket": c["DOCKER_SOCKET"]}
+        opts: Dict[str, Any] = {"image": c["IMAGE"], "docker_socket": c["DOCKER_SOCKET"],
+                                "vantage6_version": c["VANTAGE6_VERSION"]}
         if c["HOST_PATHS"]:
             opts["host_paths"] = c["HOST_PATHS"]
         return {k: v for k, v in opts.items() if v is not None}
@@ -350,8 +355,9 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
         except v6node.Error as e:
             report(e, f"Start of {name}")
         else:
-            flash(f"Started {name} in {r.container} ({r.id[:12]}), image {r.image} "
-                  f"(chosen by the {r.image_rule} rule).", "ok")
+            flash(f"Started {name} in {r.container} ({r.id[:12]}) as vantage6 "
+                  f"{r.vantage6_version}, image {r.image} (chosen by the {r.image_rule} rule).",
+                  "ok")
             for warning in r.warnings:
                 flash(f"{name}: {warning}", "warning")
         return back(scope, name)

@@ -106,7 +106,7 @@ Test(cli, version)
     run_result r = v6node(a, NULL);
     cr_expect_eq(r.exit_code, 0);
     cr_expect(strstr(r.out, "v6node 0."), "%s", r.out);
-    cr_expect(strstr(r.out, "vantage6 4.14"), "%s", r.out);
+    cr_expect(strstr(r.out, "vantage6 4.15.2"), "%s", r.out);
     run_result_free(&r);
 }
 

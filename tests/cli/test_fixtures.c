@@ -1,6 +1,8 @@
-/* Every fixture under tests/fixtures/ run through `v6node spec`: the JSON it
- * prints must equal expected.json (values and key order), or the run must fail
- * as expected-error says. The format is described in tests/fixtures/README.md. */
+/* Every fixture under tests/fixtures/ run through `v6node spec`, once for each
+ * release line whose construction differs: the JSON it prints must equal
+ * expected.json for the default release and expected-<line>.json for the
+ * others (values and key order), or the run must fail as expected-error says.
+ * The format is described in tests/fixtures/README.md. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture_list.h" /* generated: V6N_FIXTURES */
 #include "support.h"
@@ -23,6 +26,13 @@ typedef struct fixture {
     size_t nenv;
     char *cwd;
 } fixture;
+
+static bool file_exists_in(const fixture *f, const char *name)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    return access(path, F_OK) == 0;
+}
 
 static char *file_in(const fixture *f, const char *name)
 {
@@ -48,7 +58,7 @@ static size_t lines_of(char *text, char **out, size_t max)
     return n;
 }
 
-static void load(fixture *f, const char *name)
+static void load(fixture *f, const char *name, const char *release)
 {
     char rel[PATH_MAX];
     snprintf(rel, sizeof(rel), "%s/%s", V6N_FIXTURES_DIR, name);
@@ -58,8 +68,12 @@ static void load(fixture *f, const char *name)
     f->args[f->nargs++] = strdup("spec");
     char *args = file_in(f, "args");
     cr_assert_not_null(args, "fixture %s has no args file", name);
-    f->nargs += lines_of(args, f->args + f->nargs, MAX_ARGS - 3);
+    f->nargs += lines_of(args, f->args + f->nargs, MAX_ARGS - 5);
     free(args);
+    if (release[0]) {
+        f->args[f->nargs++] = strdup("--vantage6-version");
+        f->args[f->nargs++] = strdup(release);
+    }
 
     char *home, *path;
     cr_assert(asprintf(&home, "HOME=%s/home", f->dir) > 0);
@@ -102,13 +116,20 @@ static void unload(fixture *f)
  * this binary: pass the names by value, not as pointers. */
 typedef struct fixture_name {
     char text[128];
+    char release[16]; /* "" for the default release */
 } fixture_name;
+
+/* The release lines whose containers differ (4.10 to 4.12 build what 4.13
+ * builds); "" is the default, 4.15. */
+#define RELEASES(X, n) X(n, "") X(n, "4.14") X(n, "4.13")
 
 ParameterizedTestParameters(fixtures, spec)
 {
     static fixture_name names[] = {
-#define AS_PARAM(n) {n},
-        V6N_FIXTURES_AS(AS_PARAM)
+#define AS_PARAM(n, r)  {n, r},
+#define EACH_RELEASE(n) RELEASES(AS_PARAM, n)
+        V6N_FIXTURES_AS(EACH_RELEASE)
+#undef EACH_RELEASE
 #undef AS_PARAM
     };
     return cr_make_param_array(fixture_name, names, sizeof(names) / sizeof(names[0]));
@@ -116,18 +137,27 @@ ParameterizedTestParameters(fixtures, spec)
 
 ParameterizedTest(fixture_name *param, fixtures, spec)
 {
-    const char *const *name = &(const char *){param->text};
+    char label[160];
+    snprintf(label, sizeof(label), "%s as %s", param->text,
+             param->release[0] ? param->release : "the default release");
+    const char *const *name = &(const char *){label};
     fixture f = {0};
-    load(&f, *name);
+    load(&f, param->text, param->release);
     run_result r;
     cr_assert_eq(run_program(&r, f.args, f.env, f.cwd, 20.0), 0, "could not run v6node");
 
-    char *expected = file_in(&f, "expected.json");
+    char expected_name[64];
+    snprintf(expected_name, sizeof(expected_name), "expected%s%s.json",
+             param->release[0] ? "-" : "", param->release);
+    char *expected = file_in(&f, expected_name);
     char *expected_error = file_in(&f, "expected-error");
     cr_assert(expected || expected_error,
-              "fixture %s has neither expected.json nor "
+              "fixture %s has neither %s nor "
               "expected-error",
-              *name);
+              *name, expected_name);
+    /* a fixture that builds for one release builds for every release */
+    cr_assert(!expected_error || !file_exists_in(&f, "expected.json"),
+              "fixture %s has both expected.json and expected-error", *name);
     if (expected) {
         cr_assert_eq(r.exit_code, 0, "fixture %s: v6node exited %d; stderr: %s", *name, r.exit_code,
                      r.err);

@@ -16,7 +16,9 @@ cmake -S "$src/tests/install/consumer" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$pr
 cmake --build "$work/cmake" >/dev/null
 got=$(LD_LIBRARY_PATH="$prefix/lib" HOME="$work" "$work/cmake/consumer" "$config")
 [ "$got" = "$expected" ] || { echo "find_package consumer printed '$got'" >&2; exit 1; }
-ldd "$work/cmake/consumer" | grep -q "$prefix/lib/libv6node.so" ||
+# (grep reads the whole output: `grep -q` could end the pipe early and
+# pipefail would take ldd's SIGPIPE for a failure)
+grep "$prefix/lib/libv6node.so" <<<"$(ldd "$work/cmake/consumer")" >/dev/null ||
   echo "note: the CMake consumer resolved libv6node through its RUNPATH" >&2
 
 flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs v6node)
@@ -24,8 +26,8 @@ flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs v6nod
 cc -o "$work/pc-consumer" "$src/tests/install/consumer.c" $flags
 got=$(LD_LIBRARY_PATH="$prefix/lib" HOME="$work" "$work/pc-consumer" "$config")
 [ "$got" = "$expected" ] || { echo "pkg-config consumer printed '$got'" >&2; exit 1; }
-LD_LIBRARY_PATH="$prefix/lib" ldd "$work/pc-consumer" | grep -q "$prefix/lib/libv6node.so.0.1" ||
-  { echo "the pkg-config consumer did not load the installed library" >&2; exit 1; }
+grep "$prefix/lib/libv6node.so.0.1" <<<"$(LD_LIBRARY_PATH="$prefix/lib" ldd "$work/pc-consumer")" \
+  >/dev/null || { echo "the pkg-config consumer did not load the installed library" >&2; exit 1; }
 
 # only v6n_ symbols are exported
 bad=$(nm -D --defined-only "$prefix/lib/libv6node.so" | awk '{print $3}' | grep -v '^v6n_' | grep -v '^V6NODE_' || true)

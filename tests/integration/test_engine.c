@@ -432,9 +432,10 @@ Test(engine, the_server_version_chooses_the_image)
     char *argv[] = {"python3", script, "4999.77.1", "0", NULL};
     int port = 0;
     cr_assert_eq(spawn_server(&fx.server_pid, &port, argv, 20.0), 0);
-    /* a local image of that version, so nothing is pulled */
+    /* a local image of that version, so nothing is pulled (the default
+     * release, 4.15, takes images from ghcr.io/vantage6) */
     snprintf(fx.extra_images[0], sizeof(fx.extra_images[0]),
-             "harbor2.vantage6.ai/infrastructure/node:4999.77");
+             "ghcr.io/vantage6/infrastructure/node:4999.77");
     run_result r = docker_cli("tag", STANDIN, fx.extra_images[0], NULL);
     cr_assert_eq(r.exit_code, 0, "%s", r.err);
     run_result_free(&r);
@@ -445,11 +446,20 @@ Test(engine, the_server_version_chooses_the_image)
                         port);
     fx.opts.image = NULL;
     fx.opts.pull = V6N_PULL_MISSING;
+    event_log log = {0};
+    fx.opts.on_event = record_event;
+    fx.opts.payload = &log;
     nodefx_build();
     cr_expect_eq(v6n_node_spec_image_rule(fx.spec), V6N_IMAGE_DEFAULT);
     int rc = v6n_node_start(&fx.cid, fx.client, fx.spec, &fx.opts);
     cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_eq(v6n_node_spec_image_rule(fx.spec), V6N_IMAGE_FROM_SERVER);
+    /* as `v6 node start`: a server on another minor version is a warning */
+    cr_expect_eq(log.warnings, 1);
+    cr_expect(strstr(log.last_warning, "version mismatch") &&
+                  strstr(log.last_warning, "built as vantage6 4.15") &&
+                  strstr(log.last_warning, "4999.77.1"),
+              "%s", log.last_warning);
     cr_expect_str_eq(v6n_node_spec_image(fx.spec), fx.extra_images[0]);
     char *image = nodefx_inspect(NULL, fx.container, "{{.Config.Image}}");
     cr_expect_str_eq(image, fx.extra_images[0]);
@@ -470,7 +480,7 @@ Test(engine, an_unreachable_server_falls_back_to_the_default_image)
     fx.opts.on_event = record_event;
     fx.opts.payload = &log;
     cr_expect_eq(nodefx_start_fails(), V6N_ENOTFOUND);
-    cr_expect(strstr(v6n_error_last()->message, "harbor2.vantage6.ai/infrastructure/node:cotopaxi"),
+    cr_expect(strstr(v6n_error_last()->message, "ghcr.io/vantage6/infrastructure/node:cotopaxi"),
               "%s", v6n_error_last()->message);
     cr_expect_eq(log.warnings, 1);
     cr_expect(strstr(log.last_warning, "could not determine the server's version"), "%s",

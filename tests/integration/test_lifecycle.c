@@ -303,7 +303,7 @@ Test(lifecycle, status_of_a_stopped_node)
     nodefx_typical_config();
     fx.opts.keep = 1;
     nodefx_start_ok();
-    run_result r = docker_cli("stop", "-t", "1", fx.container, NULL);
+    run_result r = docker_cli("stop", "-t", "10", fx.container, NULL);
     cr_assert_eq(r.exit_code, 0);
     run_result_free(&r);
     v6n_node_status *st = NULL;
@@ -420,7 +420,7 @@ Test(lifecycle, remove_refuses_a_running_node_then_removes_everything)
     cr_expect(strstr(v6n_error_last()->message, "still running"));
     cr_expect(nodefx_container_exists(fx.container));
 
-    run_result r = docker_cli("stop", "-t", "1", fx.container, NULL);
+    run_result r = docker_cli("stop", "-t", "10", fx.container, NULL);
     run_result_free(&r);
     char config[2048];
     nodefx_config_path(config, sizeof(config));

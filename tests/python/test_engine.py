@@ -126,7 +126,8 @@ def test_start_status_logs_list_stop(engine: v6node.Engine, sandbox: NodeSandbox
     assert started.image == STANDIN and started.image_rule == "option"
     assert len(started.id) == 64
     assert started.as_dict() == {"id": started.id, "image": STANDIN, "image_rule": "option",
-                                 "container": container, "name": name}
+                                 "container": container, "name": name,
+                                 "vantage6_version": "4.15"}
     kinds = [e.kind for e in events]
     assert kinds[0] == "image" and events[0].image == STANDIN
     assert kinds.count("volume") == 4 and kinds[-2:] == ["created", "started"]
@@ -140,7 +141,8 @@ def test_start_status_logs_list_stop(engine: v6node.Engine, sandbox: NodeSandbox
     assert status["state"] == "running" and status["id"] == started.id
     assert status["drift"] == [] and status["container"] == container
     assert list(status) == ["name", "scope", "config", "state", "status", "container", "id",
-                            "image", "started_at", "finished_at", "exit_code", "drift"]
+                            "image", "started_at", "finished_at", "exit_code", "vantage6_version",
+                            "drift"]
 
     logs = wait_for(lambda: engine.logs(name), timeout=10)
     assert "vnode-local: contract holds" in logs, logs

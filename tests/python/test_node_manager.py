@@ -45,7 +45,9 @@ def form_for(name: str, db: Path, **more: str) -> dict:
 
 def test_settings_from_the_environment() -> None:
     s = node_manager.settings_from_env({"V6N_HOST_PATHS": "/data=/srv/site/data, /cfg/=/srv/c",
-                                        "V6N_IMAGE": "img:1", "V6N_PULL": "missing"})
+                                        "V6N_IMAGE": "img:1", "V6N_PULL": "missing",
+                                        "V6N_VANTAGE6_VERSION": "4.13"})
+    assert s["VANTAGE6_VERSION"] == "4.13"
     assert s["HOST_PATHS"] == {"/data": "/srv/site/data", "/cfg": "/srv/c"}
     assert list(s["HOST_PATHS"]) == ["/data", "/cfg"]
     assert s["IMAGE"] == "img:1" and s["PULL"] == "missing" and s["LOG_TAIL"] == 200
@@ -129,6 +131,7 @@ def test_start_restart_stop_delete(client, sandbox: NodeSandbox) -> None:
     assert r.status_code == 302 and r.headers["Location"] == "/"
     html = page(client.get("/"))
     assert "Started " + name in html and "chosen by the option rule" in html
+    assert "as vantage6 4.15," in html
     assert container_state(container) == "running"
     row = re.search(rf'<tr id="node-user-{re.escape(name)}".*?</tr>', html, re.S).group(0)
     assert 'data-state="running"' in row and f'id="stop-user-{name}"' in row
@@ -138,6 +141,7 @@ def test_start_restart_stop_delete(client, sandbox: NodeSandbox) -> None:
         assert time.monotonic() < deadline, html
         time.sleep(0.2)
     assert 'data-state="running"' in html and "None: the container matches" in html
+    assert re.search(r'id="vantage6-version">4\.15 ', html), "the release the node was built as"
 
     # drift after a config change, gone after a restart
     sandbox.write_config(name, env={"SITE": "changed"})
@@ -188,7 +192,9 @@ def test_host_paths_reach_the_spec(sandbox: NodeSandbox) -> None:
                                    "HOST_PATHS": {str(sandbox.root): "/srv/site"}})
     html = page(app.test_client().get(f"/nodes/user/{name}"))
     assert f"/srv/site/data/{name}.csv:/mnt/default.csv" in html
-    assert "/srv/site/home/.config/vantage6/node:/mnt/config:ro" in html
+    # the default release (4.15) mounts the config file alone
+    assert (f"/srv/site/home/.config/vantage6/node/{name}.yaml:/mnt/config/{name}.yaml:ro"
+            in html)
 
 
 def test_engine_unavailable_is_shown(sandbox: NodeSandbox, monkeypatch) -> None:

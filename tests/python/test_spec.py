@@ -179,6 +179,30 @@ def test_build_spec_equals_v6node_spec(fixture: str, case_env) -> None:
     assert ordered(spec) == ordered(json.loads(cli.stdout))
 
 
+OLDER_RELEASES = ("4.14", "4.13")
+
+
+@pytest.mark.parametrize("release", OLDER_RELEASES)
+@pytest.mark.parametrize("fixture", SUCCESS)
+def test_build_spec_as_an_older_release(fixture: str, release: str, case_env) -> None:
+    case = Case(FIXTURES / fixture)
+    case_env(case)
+    config, kw = case.kwargs()
+    spec = v6node.build_spec(config, vantage6_version=release, **kw)
+    assert ordered(spec) == ordered(json.loads(case.read(f"expected-{release}.json")))
+
+
+def test_release_lines_come_from_the_library() -> None:
+    assert v6node.VANTAGE6_VERSION == "4.15.2"
+    assert v6node.RELEASE_LINES == ("4.15", "4.14", "4.13", "4.12", "4.11", "4.10")
+
+
+def test_an_unknown_release_raises_with_the_reason(alpha_home: Path) -> None:
+    with pytest.raises(v6node.InvalidArgument) as info:
+        v6node.build_spec(name="alpha", vantage6_version="5.0")
+    assert info.value.key == "vantage6_version" and "Helm" in info.value.message
+
+
 @pytest.mark.parametrize("fixture", FAILURE)
 def test_build_spec_raises(fixture: str, case_env) -> None:
     case = Case(FIXTURES / fixture)

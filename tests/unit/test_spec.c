@@ -21,6 +21,7 @@
 
 static char *dir;
 static v6n_config *cfg;
+static int load_rc; /* the config's own checks happen when it is loaded */
 static v6n_node_spec *spec;
 static v6n_start_options opts;
 
@@ -69,7 +70,9 @@ static void load_full(const char *server_url, const char *port, const char *body
     char path[2048];
     snprintf(path, sizeof(path), "%s/conf/alpha.yaml", dir);
     cr_assert_eq(write_text(path, text), 0);
-    cr_assert_eq(v6n_config_load(&cfg, path), V6N_OK, "%s", v6n_error_last()->message);
+    v6n_config_free(cfg);
+    cfg = NULL;
+    load_rc = v6n_config_load(&cfg, path);
 }
 
 static void load(const char *body)
@@ -82,13 +85,15 @@ static void load(const char *body)
 
 static void build_ok(void)
 {
+    cr_assert_eq(load_rc, V6N_OK, "%s", v6n_error_last()->message);
     int rc = v6n_node_spec_build(&spec, cfg, &opts);
     cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
 }
 
+/* The config's load, or else the build, fails with `code`, naming `key`. */
 static void build_fails(int code, const char *key, const char *needle)
 {
-    int rc = v6n_node_spec_build(&spec, cfg, &opts);
+    int rc = load_rc ? load_rc : v6n_node_spec_build(&spec, cfg, &opts);
     const v6n_error *e = v6n_error_last();
     cr_assert_eq(rc, code, "expected %s, got %s: %s", v6n_error_code_name(code),
                  v6n_error_code_name(rc), e->message);
@@ -312,7 +317,7 @@ Test(spec, bad_options_are_einval)
     opts.server_version = "not a version";
     build_fails(V6N_EINVAL, "server_version", "not a version");
     cr_expect_eq(v6n_node_spec_build(NULL, cfg, &opts), V6N_EINVAL);
-    cr_expect_eq(v6n_start_options_init(&opts, 2), V6N_EINVAL);
+    cr_expect_eq(v6n_start_options_init(&opts, V6N_START_OPTIONS_VERSION + 1), V6N_EINVAL);
 }
 
 Test(spec, null_options_mean_defaults)
@@ -352,7 +357,8 @@ Test(spec, accessors)
     cr_expect_str_eq(v6n_node_spec_container_name(spec), "vantage6-alpha-system");
     cr_expect_eq(v6n_node_spec_scope(spec), V6N_SCOPE_SYSTEM);
     cr_expect_eq(v6n_node_spec_auto_remove(spec), 0);
-    cr_expect_str_eq(v6n_node_spec_image(spec), "harbor2.vantage6.ai/infrastructure/node:cotopaxi");
+    cr_expect_str_eq(v6n_node_spec_image(spec), "ghcr.io/vantage6/infrastructure/node:cotopaxi");
+    cr_expect_str_eq(v6n_node_spec_vantage6_version(spec), "4.15");
     cr_expect_eq(v6n_node_spec_image_rule(spec), V6N_IMAGE_DEFAULT);
     cr_expect_str_eq(v6n_node_spec_volume(spec, V6N_VOLUME_DATA), "vantage6-alpha-system-vol");
     cr_expect_str_eq(v6n_node_spec_volume(spec, V6N_VOLUME_SSH), "custom-ssh");
@@ -458,4 +464,147 @@ Test(spec, spec_build_changes_nothing_on_disk)
     build_ok();
     cr_expect(!v6n_path_exists(v6n_node_spec_data_dir(spec)), "spec build created the data dir");
     cr_expect(!v6n_path_exists(v6n_node_spec_log_dir(spec)), "spec build created the log dir");
+}
+
+/* ---- release lines (contract section 0) ------------------------------------ */
+
+static void refused(const char *version, const char *needle)
+{
+    opts.vantage6_version = version;
+    build_fails(V6N_EINVAL, "vantage6_version", needle);
+    cr_expect_eq(v6n_vantage6_version_check(version), V6N_EINVAL, "%s", version);
+    cr_expect(strstr(v6n_error_last()->message, needle), "%s", v6n_error_last()->message);
+}
+
+Test(spec, unknown_releases_are_refused_with_the_reason)
+{
+    load(SQL_DB ENC_OFF);
+    refused("5.0", "Helm release on Kubernetes");
+    refused("5.0.1", "Helm release on Kubernetes");
+    refused("3.11.1", "3.x and older use another config layout");
+    refused("4.9", "not a release line libv6node knows");
+    refused("4.16", "not a release line libv6node knows");
+    refused("4.15.3", "the 4.15 line has 4.15.0, 4.15.1, 4.15.2");
+    refused("4.15.2rc1", "not a release libv6node knows");
+    refused("four", "is not a vantage6 version");
+    refused("4", "is not a vantage6 version");
+    refused("4.", "is not a vantage6 version");
+}
+
+Test(spec, each_release_line_builds_its_own_container)
+{
+    load(SQL_DB "encryption: {enabled: false, private_key: /etc/os-release}\n");
+    const char *lines[] = {"4.15", "4.15.2", "4.14", "4.14.0", "4.13.7", "4.12", "4.11", "4.10.0"};
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        opts.vantage6_version = lines[i];
+        cr_expect_eq(v6n_vantage6_version_check(lines[i]), V6N_OK, "%s", lines[i]);
+        v6n_node_spec_free(spec);
+        spec = NULL;
+        build_ok();
+        bool is_415 = strncmp(lines[i], "4.15", 4) == 0;
+        bool is_414 = strncmp(lines[i], "4.14", 4) == 0;
+        char line[8];
+        snprintf(line, sizeof(line), "%.4s", lines[i]);
+        cr_expect_str_eq(v6n_node_spec_vantage6_version(spec), line);
+        cr_expect_str_eq(v6n_node_spec_image(spec),
+                         is_415 ? "ghcr.io/vantage6/infrastructure/node:cotopaxi"
+                                : "harbor2.vantage6.ai/infrastructure/node:cotopaxi",
+                         "%s", lines[i]);
+        char config_bind[4096];
+        if (is_415)
+            snprintf(config_bind, sizeof(config_bind),
+                     "%s/conf/alpha.yaml:/mnt/config/alpha.yaml:ro", dir);
+        else
+            snprintf(config_bind, sizeof(config_bind), "%s/conf:/mnt/config%s", dir,
+                     is_414 ? ":ro" : "");
+        cr_expect(has_bind(config_bind), "%s: no %s", lines[i], config_bind);
+        cr_expect(has_bind(is_415 || is_414 ? "/etc/os-release:/mnt/private_key.pem:ro"
+                                            : "/etc/os-release:/mnt/private_key.pem"),
+                  "%s: private key mode", lines[i]);
+    }
+}
+
+Test(spec, the_default_release_is_the_newest)
+{
+    load(SQL_DB ENC_OFF);
+    build_ok();
+    cr_expect_str_eq(v6n_node_spec_vantage6_version(spec), v6n_vantage6_release_line(0));
+    cr_expect_str_eq(V6N_VANTAGE6_VERSION, "4.15.2");
+    cr_expect_str_eq(v6n_vantage6_release_line(0), "4.15");
+    size_t n = 0;
+    while (v6n_vantage6_release_line(n))
+        n++;
+    cr_expect_eq(n, 6, "4.15 to 4.10");
+}
+
+Test(spec, a_yml_config_is_mounted_as_name_yaml_by_4_15)
+{
+    char path[2048];
+    snprintf(path, sizeof(path), "%s/conf/beta.yml", dir);
+    char text[4096];
+    snprintf(text, sizeof(text), HEAD SQL_DB ENC_OFF, "https://v6.example.org", "443");
+    cr_assert_eq(write_text(path, text), 0);
+    cr_assert_eq(v6n_config_load(&cfg, path), V6N_OK, "%s", v6n_error_last()->message);
+    build_ok();
+    char bind[4096];
+    snprintf(bind, sizeof(bind), "%s:/mnt/config/beta.yaml:ro", path);
+    cr_expect(has_bind(bind), "%s", bind);
+    cr_expect_str_eq(v6n_node_spec_argv(spec, 3), "/mnt/config/beta.yaml");
+    /* 4.14 mounts the folder: the command names the real file (our deviation;
+     * 4.14 hard-codes .yaml and the node cannot find its config) */
+    opts.vantage6_version = "4.14";
+    v6n_node_spec_free(spec);
+    spec = NULL;
+    build_ok();
+    cr_expect_str_eq(v6n_node_spec_argv(spec, 3), "/mnt/config/beta.yml");
+}
+
+Test(spec, mount_mode_is_read_from_4_14_on)
+{
+    touch("data/d.csv");
+    load("databases: [{label: d, uri: data/d.csv, type: csv, mount_mode: ro},"
+         " {label: s, uri: 'postgresql://a/x', type: sql, mount_mode: whatever}]\n" ENC_OFF);
+    opts.vantage6_version = "4.13";
+    build_ok();
+    char bind[4096];
+    snprintf(bind, sizeof(bind), "%s/data/d.csv:/mnt/d.csv", dir);
+    cr_expect(has_bind(bind), "4.13 ignores mount_mode: %s", bind);
+    opts.vantage6_version = "4.14";
+    v6n_node_spec_free(spec);
+    spec = NULL;
+    build_fails(V6N_ECONFIG, "databases[1].mount_mode", "whatever");
+}
+
+Test(spec, auto_takes_the_line_of_a_known_server_version)
+{
+    load(SQL_DB ENC_OFF);
+    opts.vantage6_version = "auto";
+    opts.server_version = "4.13.2";
+    build_ok();
+    cr_expect_str_eq(v6n_node_spec_vantage6_version(spec), "4.13");
+    cr_expect_str_eq(v6n_node_spec_image(spec), "harbor2.vantage6.ai/infrastructure/node:4.13");
+    v6n_node_spec_free(spec);
+    spec = NULL;
+    opts.server_version = "4.9.1";
+    build_fails(V6N_EINVAL, "server_version", "not a release line libv6node knows");
+    /* without a server version, the default until the start asks the server */
+    opts.server_version = NULL;
+    build_ok();
+    cr_expect_str_eq(v6n_node_spec_vantage6_version(spec), "4.15");
+}
+
+Test(spec, options_of_version_1_are_still_accepted)
+{
+    load(SQL_DB ENC_OFF);
+    /* a caller compiled against version 1 passes a struct without
+     * vantage6_version: whatever lies after it must not be read */
+    struct {
+        v6n_start_options o;
+    } padded;
+    memset(&padded, 0, sizeof(padded));
+    padded.o.version = 1;
+    padded.o.vantage6_version = "garbage that must not be read";
+    int rc = v6n_node_spec_build(&spec, cfg, &padded.o);
+    cr_assert_eq(rc, V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_str_eq(v6n_node_spec_vantage6_version(spec), "4.15");
 }

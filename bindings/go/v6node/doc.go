@@ -1,5 +1,5 @@
 // Package v6node starts and manages vantage6 node containers through the
-// Docker Engine API, exactly as the official `v6 node start` (vantage6 4.14)
+// Docker Engine API, exactly as the official `v6 node start` (vantage6 4.10-4.15)
 // builds them: the same container name, volumes, mounts, environment, labels
 // and command. It is the Go binding of libv6node, the C library behind the
 // `v6node` tool; it runs the library's code, so a spec built here is byte for

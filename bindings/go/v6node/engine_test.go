@@ -199,7 +199,8 @@ func TestEngineLifecycle(t *testing.T) {
 		t.Fatalf("Start: %v", err)
 	}
 	if started.ID == "" || started.Container != n.container || started.Name != n.name ||
-		started.Image != standinImage() || started.ImageRule != v6node.ImageFromOption {
+		started.Image != standinImage() || started.ImageRule != v6node.ImageFromOption ||
+		started.Vantage6Version != v6node.ReleaseLines()[0] {
 		t.Errorf("Start returned %+v", started)
 	}
 	kinds := map[v6node.EventKind]int{}
@@ -223,7 +224,7 @@ func TestEngineLifecycle(t *testing.T) {
 	}
 	if st.State != v6node.StateRunning || st.ID != started.ID || st.Name != n.name ||
 		st.Container != n.container || st.Scope != v6node.ScopeUser || len(st.Drift) != 0 ||
-		st.StartedAt.IsZero() || st.Config != n.config {
+		st.StartedAt.IsZero() || st.Config != n.config || st.Vantage6Version != "4.15" {
 		t.Errorf("Status: %+v", st)
 	}
 

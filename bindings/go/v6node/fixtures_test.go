@@ -305,6 +305,26 @@ func TestSpecFixtures(t *testing.T) {
 						t.Fatalf("v6node spec (exit %d, stderr %q) printed\n%s\nBuildSpec gave\n%s", exit, stderr, out, got)
 					}
 				}
+				// the older release lines whose containers differ
+				for _, release := range []string{"4.14", "4.13"} {
+					want, ok := f.file(t, "expected-"+release+".json")
+					if !ok {
+						t.Fatalf("fixture %s has no expected-%s.json", name, release)
+					}
+					o := opts
+					o.Vantage6Version = release
+					spec, err := v6node.BuildSpec(o.WithEnvironment())
+					if err != nil {
+						t.Fatalf("BuildSpec as %s: %v", release, err)
+					}
+					got, err := spec.JSON()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d := jsonDiff([]byte(want), got); d != "" {
+						t.Fatalf("as %s, JSON differs from expected-%s.json: %s", release, release, d)
+					}
+				}
 				checked++
 				return
 			}

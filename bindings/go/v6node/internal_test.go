@@ -46,6 +46,12 @@ func TestCodesMatchTheLibrary(t *testing.T) {
 	if v6nraw.Version() != Version() || Version() == "" {
 		t.Errorf("Version() = %q", Version())
 	}
+	if Vantage6Version() != "4.15.2" {
+		t.Errorf("Vantage6Version() = %q", Vantage6Version())
+	}
+	if lines := ReleaseLines(); strings.Join(lines, " ") != "4.15 4.14 4.13 4.12 4.11 4.10" {
+		t.Errorf("ReleaseLines() = %q", lines)
+	}
 }
 
 func TestErrorsIs(t *testing.T) {

@@ -56,6 +56,8 @@ type Started struct {
 	ImageRule ImageRule `json:"image_rule"` // the rule that chose the image
 	Container string    `json:"container"`  // the container name, vantage6-NAME-SCOPE
 	Name      string    `json:"name"`       // the node name
+	// Vantage6Version is the vantage6 release line the node was built as ("4.15").
+	Vantage6Version string `json:"vantage6_version"`
 }
 
 // ImageRule is the rule that chose a node's image.
@@ -65,7 +67,7 @@ const (
 	ImageFromOption ImageRule = "option"  // Options.Image
 	ImageFromConfig ImageRule = "config"  // images.node in the config
 	ImageFromServer ImageRule = "server"  // derived from the server's version
-	ImageDefault    ImageRule = "default" // harbor2.vantage6.ai/infrastructure/node:cotopaxi
+	ImageDefault    ImageRule = "default" // <registry of the release>/infrastructure/node:cotopaxi
 )
 
 // Stream says where a chunk of log output comes from.

@@ -87,9 +87,13 @@ type Options struct {
 	ForceDBMount bool   // --force-db-mount
 	MountSrc     string // --mount-src: mounted at /vantage6 (relative: see WorkingDir)
 
-	Pull            PullPolicy    // how Start obtains the image
-	NoServerVersion bool          // Start does not ask the server which version it runs
-	ServerVersion   string        // the server's version when known ("4.13.2"): no request
+	Pull            PullPolicy // how Start obtains the image
+	NoServerVersion bool       // Start does not ask the server which version it runs
+	ServerVersion   string     // the server's version when known ("4.13.2"): no request
+	// Vantage6Version is the vantage6 release whose `v6 node start` the node
+	// is built like: a line ("4.14"), a release ("4.13.7") or "auto" (the
+	// line of the node's server). Empty: the newest, Vantage6Version.
+	Vantage6Version string
 	ServerTimeout   time.Duration // per attempt of the server-version request (default 3 s)
 	ServerAttempts  int           // attempts of the server-version request (default 3)
 
@@ -178,6 +182,7 @@ type optionsJSON struct {
 	PrivateKey      string    `json:"private_key,omitempty"`
 	WorkingDir      string    `json:"working_dir,omitempty"`
 	HostPaths       hostPaths `json:"host_paths,omitempty"`
+	Vantage6Version string    `json:"vantage6_version,omitempty"`
 }
 
 // encode checks o and renders its options for the binding layer.
@@ -206,6 +211,7 @@ func (o Options) encode() (string, error) {
 		PrivateKey:      o.PrivateKey,
 		WorkingDir:      o.WorkingDir,
 		HostPaths:       hostPaths(o.HostPaths),
+		Vantage6Version: o.Vantage6Version,
 	}
 	if o.Scope == ScopeSystem {
 		j.Scope = "system"
@@ -222,7 +228,7 @@ func (o Options) encode() (string, error) {
 		{"docker_socket", o.DockerSocket}, {"data_volume", o.DataVolume},
 		{"vpn_volume", o.VPNVolume}, {"ssh_volume", o.SSHVolume},
 		{"squid_volume", o.SquidVolume}, {"private_key", o.PrivateKey},
-		{"working_dir", o.WorkingDir},
+		{"working_dir", o.WorkingDir}, {"vantage6_version", o.Vantage6Version},
 	}
 	for _, m := range o.HostPaths {
 		fields = append(fields, struct{ what, s string }{"host_paths", m.Local},

@@ -86,6 +86,24 @@ func checkString(what, s string) error {
 	return nil
 }
 
+// Vantage6Version is the vantage6 release whose `v6 node start` the library
+// builds by default (the newest it knows); Options.Vantage6Version picks
+// another.
+func Vantage6Version() string { return v6nraw.Vantage6_version() }
+
+// ReleaseLines returns the vantage6 release lines the library builds, newest
+// first: "4.15", "4.14", ...
+func ReleaseLines() []string {
+	var lines []string
+	for i := 0; ; i++ {
+		l := v6nraw.Release_line(i)
+		if l == "" {
+			return lines
+		}
+		lines = append(lines, l)
+	}
+}
+
 // Version returns the version of the libv6node actually loaded, e.g. "0.1.0".
 func Version() (v string) {
 	defer func() {

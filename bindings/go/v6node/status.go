@@ -52,6 +52,9 @@ type Status struct {
 	StartedAt  time.Time // zero when not applicable
 	FinishedAt time.Time // zero when not applicable
 	ExitCode   int
+	// Vantage6Version is the vantage6 release line the container was built as
+	// ("4.14"): drift is judged against that line, not today's default.
+	Vantage6Version string
 	// Drift lists how the container differs from what the config gives now,
 	// one sentence each, e.g. "env SITE: the container has 'a', the config
 	// now gives 'b'". Passwords in URIs are shown as ***.
@@ -75,6 +78,7 @@ type statusJSON struct {
 	StartedAt  string   `json:"started_at"`
 	FinishedAt string   `json:"finished_at"`
 	ExitCode   int      `json:"exit_code"`
+	Vantage6   string   `json:"vantage6_version"`
 	Drift      []string `json:"drift"`
 }
 
@@ -95,7 +99,8 @@ func parseStatus(v string) (*Status, error) {
 		Name: j.Name, Scope: parseScope(j.Scope), Config: j.Config, State: parseState(j.State),
 		Text: j.Status, Container: j.Container, ID: j.ID, Image: j.Image,
 		StartedAt: parseTime(j.StartedAt), FinishedAt: parseTime(j.FinishedAt),
-		ExitCode: j.ExitCode, Drift: append([]string{}, j.Drift...), raw: v,
+		ExitCode: j.ExitCode, Vantage6Version: j.Vantage6, Drift: append([]string{}, j.Drift...),
+		raw: v,
 	}, nil
 }
 

@@ -9,7 +9,7 @@
 ``v6node spec`` prints); :class:`Engine` starts, stops, restarts, inspects and
 removes nodes. Errors raise subclasses of :class:`Error`.
 """
-from . import _errors
+from . import _core, _errors
 from ._errors import (
     Cancelled,
     ConfigError,
@@ -27,8 +27,21 @@ from ._engine import EVENT_KINDS, Engine, Event, LogStream, StartResult
 
 __version__ = "0.1.0"
 
-#: The vantage6 release whose ``v6 node start`` the library reproduces.
-VANTAGE6_VERSION = "4.14.0"
+#: The vantage6 release whose ``v6 node start`` the library reproduces by
+#: default (the newest it knows); ``vantage6_version=`` picks another.
+VANTAGE6_VERSION: str = _core.raw.vantage6_version()
+
+def _release_lines() -> tuple:
+    lines = []
+    while _core.raw.release_line(len(lines)) is not None:
+        lines.append(_core.raw.release_line(len(lines)))
+    return tuple(lines)
+
+
+#: The vantage6 release lines the library builds, newest first: ``("4.15",
+#: "4.14", ...)``. Any of them, any of their releases, or ``"auto"`` may be
+#: given as ``vantage6_version=``.
+RELEASE_LINES: tuple = _release_lines()
 
 __all__ = [
     "build_spec",
@@ -41,5 +54,6 @@ __all__ = [
     "StartResult",
     "LogStream",
     "VANTAGE6_VERSION",
+    "RELEASE_LINES",
     *_errors.__all__,
 ]

@@ -33,6 +33,7 @@ _STRING_OPTIONS = frozenset(
         "private_key",
         "working_dir",
         "pull",
+        "vantage6_version",
     }
 )
 _BOOL_OPTIONS = frozenset({"keep", "force_db_mount", "no_server_version"})

@@ -88,6 +88,8 @@ class StartResult:
             ``"default"``.
         container: the container name, ``vantage6-NAME-SCOPE``.
         name: the node name.
+        vantage6_version: the vantage6 release line the node was built as
+            (``"4.15"``).
         warnings: the messages of the ``"warning"`` events of the start.
     """
 
@@ -96,16 +98,18 @@ class StartResult:
     image_rule: str
     container: str
     name: str
+    vantage6_version: str = ""
     warnings: Tuple[str, ...] = field(default=())
 
     def as_dict(self) -> Dict[str, Any]:
-        """``{"id", "image", "image_rule", "container", "name"}``."""
+        """``{"id", "image", "image_rule", "container", "name", "vantage6_version"}``."""
         return {
             "id": self.id,
             "image": self.image,
             "image_rule": self.image_rule,
             "container": self.container,
             "name": self.name,
+            "vantage6_version": self.vantage6_version,
         }
 
 
@@ -520,6 +524,7 @@ class Engine:
             image_rule=started["image_rule"],
             container=started["container"],
             name=started["name"],
+            vantage6_version=started["vantage6_version"],
             warnings=tuple(warnings),
         )
 

@@ -21,6 +21,7 @@ def build_spec(
     force_db_mount: bool = False,
     mount_src: Optional[PathLike] = None,
     working_dir: Optional[PathLike] = None,
+    vantage6_version: Optional[str] = None,
     **more_options: Any,
 ) -> Dict[str, Any]:
     """Build the container spec of a node, exactly as ``v6 node start`` would
@@ -41,6 +42,10 @@ def build_spec(
         mount_src: vantage6 sources mounted at ``/vantage6``.
         working_dir: folder that relative database uris and ``mount_src`` are
             resolved against (default: the current directory).
+        vantage6_version: the vantage6 release whose ``v6 node start`` the
+            node is built like: a line (``"4.14"``), a release
+            (``"4.13.7"``) or ``"auto"`` (the server's line); default
+            :data:`VANTAGE6_VERSION`, the newest. See :data:`RELEASE_LINES`.
         **more_options: the other start options of the library:
             ``server_version`` (``"4.13.2"``: use the server-version image
             rule without asking), ``no_server_version``, ``data_dir``,
@@ -70,7 +75,7 @@ def build_spec(
         force_db_mount=force_db_mount,
         mount_src=mount_src,
         working_dir=working_dir,
-        more=more_options,
+        more=dict(more_options, vantage6_version=vantage6_version),
     )
     result: Dict[str, Any] = json.loads(_core.take(_raw.spec(path, node, opts)))
     return result
