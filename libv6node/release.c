@@ -80,6 +80,24 @@ static long leading_number(const char **p)
     return v;
 }
 
+/* The 4.x lines before 4.10, which libv6node knows but does not build, and
+ * why (docs/behaviour.md, "Releases"). */
+static const struct {
+    int minor_from, minor_to;
+    const char *why;
+} REFUSED_LINES[] = {
+    {6, 9,
+     "4.6-4.9 accept a missing file-based database and their already-running check finds "
+     "nothing on Python 3.11 and newer; not supported"},
+    {3, 5,
+     "4.3-4.5 end a start on any failed pull (4.3.0-4.3.2 also drop node_extra_hosts and pull "
+     "through the registry's own API); not supported"},
+    {1, 2,
+     "4.1-4.2 mount the log folder elsewhere (/mnt/log/NAME) or ignore node_extra_env and "
+     "node_extra_mounts, and start a wizard for a missing config; not supported"},
+    {0, 0, "4.0 has no v6 command and shares one log folder between all nodes; not supported"},
+};
+
 static const v6n_release *find_line(long major, long minor)
 {
     char line[48];
@@ -134,6 +152,10 @@ static int lookup(const v6n_release **out, const char *key, const char *version,
                       "3.x and older use another config layout (application and environments) "
                       "and another node command");
     const v6n_release *r = find_line(major, minor);
+    for (size_t i = 0; !r && major == 4 && i < sizeof(REFUSED_LINES) / sizeof(REFUSED_LINES[0]);
+         i++)
+        if (minor >= REFUSED_LINES[i].minor_from && minor <= REFUSED_LINES[i].minor_to)
+            return refuse(key, version, REFUSED_LINES[i].why);
     if (!r)
         return refuse(key, version, "not a release line libv6node knows");
     if (exact && *p == '.') {

@@ -482,7 +482,10 @@ Test(spec, unknown_releases_are_refused_with_the_reason)
     refused("5.0", "Helm release on Kubernetes");
     refused("5.0.1", "Helm release on Kubernetes");
     refused("3.11.1", "3.x and older use another config layout");
-    refused("4.9", "not a release line libv6node knows");
+    refused("4.9", "accept a missing file-based database");
+    refused("4.5.5", "end a start on any failed pull");
+    refused("4.2", "mount the log folder elsewhere");
+    refused("4.0.3", "no v6 command");
     refused("4.16", "not a release line libv6node knows");
     refused("4.15.3", "the 4.15 line has 4.15.0, 4.15.1, 4.15.2");
     refused("4.15.2rc1", "not a release libv6node knows");
@@ -586,7 +589,7 @@ Test(spec, auto_takes_the_line_of_a_known_server_version)
     v6n_node_spec_free(spec);
     spec = NULL;
     opts.server_version = "4.9.1";
-    build_fails(V6N_EINVAL, "server_version", "not a release line libv6node knows");
+    build_fails(V6N_EINVAL, "server_version", "4.6-4.9 accept a missing file-based database");
     /* without a server version, the default until the start asks the server */
     opts.server_version = NULL;
     build_ok();
