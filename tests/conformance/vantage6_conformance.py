@@ -721,7 +721,8 @@ def judge_refused_by_us(case: Case, ours: Ours, theirs: Theirs) -> Outcome:
     verdict = "refused" if refused else "ACCEPTED (create sent)"
     row = (case.name, "deviation" if deviation else "must refuse", ours.exit_code,
            theirs.exit_code, "yes" if theirs.create else "no", verdict, last_message(theirs.output, case))
-    if ours.exit_code < 0 or ours.exit_code > 2:
+    # v6node spec exits 1 (invalid config or option), 2 (usage) or 3 (no such config)
+    if ours.exit_code < 0 or ours.exit_code > 3:
         return Outcome(case.name, "FAIL", f"v6node spec crashed or failed oddly (exit {ours.exit_code})",
                        tail(ours.stderr, case), error_row=row)
     if deviation:
