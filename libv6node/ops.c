@@ -147,7 +147,8 @@ int v6n_op_begin(v6n_op **out, v6n_op_kind kind, v6n_node *node, v6n_client *cli
                  const v6n_stop_options *stop, const v6n_logs_options *logs)
 {
     if (!out || !node || !client || (int)kind < V6N_OP_START || kind > V6N_OP_LOGS)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_op_begin: out, a node, a client and a kind are required");
+        return v6n_err(V6N_EINVAL, NULL,
+                       "v6n_op_begin: out, a node, a client and a kind are required");
     *out = NULL;
     int rc = V6N_CHECK_VERSION(stop, V6N_STOP_OPTIONS_VERSION, "stop options");
     if (!rc)

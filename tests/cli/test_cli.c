@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "support.h"
+#include "v6node.h" /* the start option table */
 
 static char *dir;
 
@@ -188,4 +189,75 @@ Test(cli, passwords_never_reach_stderr)
     cr_expect(strstr(r.err, "u:***@db"), "%s", r.err);
     cr_expect_null(strstr(r.err, "pw@"), "%s", r.err);
     run_result_free(&r);
+}
+
+/* ---- the start option table reaches the command line ---------------------------- */
+
+/* Every option of the library's table: its flag, off flag, whether it takes a
+ * value, and whether it shapes the node (then `spec` takes it too). */
+typedef struct table_flag {
+    const char *name, *flag, *off;
+    bool value, shapes;
+} table_flag;
+
+#define VALUE_SCOPE  false
+#define VALUE_FLAG   false
+#define VALUE_STR    true
+#define VALUE_PULL   true
+#define VALUE_MS     true
+#define VALUE_INT    true
+#define VALUE_PATHS  true
+#define SHAPES_SPEC  true
+#define SHAPES_START false
+#define FLAG_ROW(KIND, name, flag, shorty, off, metavar, env, group, help)                         \
+    {#name, flag, off, VALUE_##KIND, SHAPES_##group},
+static const table_flag TABLE_FLAGS[] = {V6N_START_OPTION_TABLE(FLAG_ROW)};
+
+/* A value each kind accepts. */
+static const char *sample_value(const table_flag *t)
+{
+    if (strcmp(t->name, "pull") == 0)
+        return "never";
+    if (strcmp(t->name, "path_map") == 0)
+        return "/a=/b";
+    if (strcmp(t->name, "vantage6_version") == 0)
+        return "4.14";
+    if (strcmp(t->name, "server_timeout_ms") == 0 || strcmp(t->name, "server_attempts") == 0)
+        return "2";
+    if (strstr(t->name, "volume"))
+        return "v6ntest-volume";
+    if (strcmp(t->name, "docker_socket") == 0)
+        return "/run/docker.sock";
+    return "/tmp";
+}
+
+Test(cli, every_option_of_the_table_is_a_documented_flag)
+{
+    write_config("alpha", CONFIG);
+    const char *help_args[] = {"start", "--help", NULL};
+    run_result help = v6node(help_args, NULL);
+    cr_assert_eq(help.exit_code, 0);
+    size_t n = sizeof(TABLE_FLAGS) / sizeof(TABLE_FLAGS[0]);
+    cr_assert_geq(n, 20);
+    for (size_t i = 0; i < n; i++) {
+        const table_flag *t = &TABLE_FLAGS[i];
+        char flag[96];
+        snprintf(flag, sizeof(flag), "--%s", t->flag);
+        cr_expect(strstr(help.out, flag), "start --help does not document %s (%s)", flag, t->name);
+        if (t->off) {
+            snprintf(flag, sizeof(flag), "--%s", t->off);
+            cr_expect(strstr(help.out, flag), "start --help lacks %s", flag);
+        }
+        /* accepted by start (the usage check comes before any engine) and, when
+         * it shapes the node, by spec */
+        const char *cmd = t->shapes ? "spec" : "start";
+        snprintf(flag, sizeof(flag), "--%s", t->flag);
+        const char *args[] = {cmd, "-n", "v6ntest-absent", flag, t->value ? sample_value(t) : NULL,
+                              NULL};
+        run_result r = v6node(args, NULL);
+        cr_expect(!strstr(r.err, "unknown option"), "%s %s: %s", cmd, flag, r.err);
+        cr_expect_neq(r.exit_code, 2, "%s %s refused as usage: %s", cmd, flag, r.err);
+        run_result_free(&r);
+    }
+    run_result_free(&help);
 }
