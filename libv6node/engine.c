@@ -640,24 +640,6 @@ int v6n_engine_call(v6n_client *c, const v6n_call *call, v6n_http_response *resp
     return rc;
 }
 
-char *v6n_escape(const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    v6n_buf b = V6N_BUF_INIT;
-    int rc = V6N_OK;
-    for (const unsigned char *p = (const unsigned char *)s; !rc && *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '~')
-            rc = v6n_buf_putc(&b, (char)*p);
-        else
-            rc = v6n_buf_printf(&b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
-    }
-    if (rc) {
-        v6n_buf_free(&b);
-        return NULL;
-    }
-    return v6n_buf_detach(&b);
-}
 
 int v6n_engine_get_filtered(v6n_client *c, const char *base, const char *key,
                             const char *const *values, size_t n, const char *step, yajl_val *out)

@@ -121,6 +121,8 @@ int v6n_buf_quote(v6n_buf *b, const char *s);
 /* Copy of `uri` with the password of a "scheme://user:password@host" part
  * replaced by ***. NULL on OOM. */
 char *v6n_redact_uri(const char *uri);
+/* Percent-escape a query value or path segment. NULL on OOM. */
+char *v6n_escape(const char *s);
 
 /* ---- paths (path.c) -------------------------------------------------------- */
 
@@ -564,8 +566,7 @@ int v6n_engine_call(v6n_client *c, const v6n_call *call, v6n_http_response *resp
 int v6n_engine_get_filtered(v6n_client *c, const char *base, const char *key,
                             const char *const *values, size_t n, const char *step, yajl_val *out);
 
-/* Percent-escape a query value or path segment. NULL on OOM. */
-char *v6n_escape(const char *s);
+
 /* The client's timeout for ordinary requests. */
 long v6n_client_request_timeout_ms(const v6n_client *c);
 /* The number of HTTP requests the client has sent (tests and benchmarks: not
