@@ -640,7 +640,6 @@ int v6n_engine_call(v6n_client *c, const v6n_call *call, v6n_http_response *resp
     return rc;
 }
 
-
 int v6n_engine_get_filtered(v6n_client *c, const char *base, const char *key,
                             const char *const *values, size_t n, const char *step, yajl_val *out)
 {

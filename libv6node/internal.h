@@ -566,7 +566,6 @@ int v6n_engine_call(v6n_client *c, const v6n_call *call, v6n_http_response *resp
 int v6n_engine_get_filtered(v6n_client *c, const char *base, const char *key,
                             const char *const *values, size_t n, const char *step, yajl_val *out);
 
-
 /* The client's timeout for ordinary requests. */
 long v6n_client_request_timeout_ms(const v6n_client *c);
 /* The number of HTTP requests the client has sent (tests and benchmarks: not
