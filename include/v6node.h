@@ -832,12 +832,18 @@ V6N_EXTERN(const char *) v6n_node_status_drift(const v6n_node_status *status, si
 /* Why the drift could not be judged (no config here, the config is invalid, a
  * database file is gone...), or NULL when it was. */
 V6N_EXTERN(const char *) v6n_node_status_drift_error(const v6n_node_status *status);
+/* A node without a container: the volumes it left behind (a start the engine
+ * went away from, a stop that could not finish; v6n_node_remove() deletes
+ * them). One more engine request, only then. */
+V6N_EXTERN(size_t) v6n_node_status_volume_count(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_volume(const v6n_node_status *status, size_t i);
 
 /*
  * Render a status as JSON: {"name", "scope", "config", "state", "status",
  * "container", "id", "image", "created_at", "started_at", "finished_at",
  * "exit_code", "vantage6_version", "labels": {...}, "ports": [...], "drift":
- * [...], "drift_error"}, with null where an accessor gives NULL (what
+ * [...], "drift_error", "leftover_volumes": [...]}, with null where an accessor
+ * gives NULL (what
  * `v6node status --json` prints). Free *out with v6n_free().
  */
 V6N_EXTERN(int) v6n_node_status_json(char **out, const v6n_node_status *status);

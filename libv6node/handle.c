@@ -337,6 +337,50 @@ int v6n_node_restart(char **out_id, v6n_node *n, v6n_client *client,
     return rc;
 }
 
+/* The volume names the node was last started with (its record, whatever
+ * container that was), else its options', else the defaults. The caller frees
+ * each name. */
+static int started_volume_names(char *out[V6N_VOLUME_COUNT], const v6n_node *n,
+                                v6n_start_options *opts)
+{
+    v6n_start_record rec;
+    bool has_record = v6n_record_read(&rec, n->name, n->scope) == V6N_OK;
+    v6n_error_clear();
+    int rc = v6n_options_dup(opts, has_record ? &rec.opts : NULL);
+    if (has_record)
+        v6n_record_clear(&rec);
+    if (rc)
+        return rc;
+    v6n_options_merge(opts, &n->opts);
+    opts->scope = n->scope;
+    const char *chosen[V6N_VOLUME_COUNT] = {opts->data_volume, opts->vpn_volume, opts->ssh_volume,
+                                            opts->squid_volume};
+    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
+        if (!(out[i] = v6n_str_empty(chosen[i]) ? v6n_name_volume(n->container, (v6n_volume_kind)i)
+                                                : v6n_strdup(chosen[i])))
+            rc = v6n_err_nomem();
+    return rc;
+}
+
+/* A node without a container may have left volumes behind (a start the engine
+ * went away from, a stop that could not finish): the status says which. */
+static int leftover_volumes(v6n_node_status *st, const v6n_node *n, v6n_client *client)
+{
+    char *names[V6N_VOLUME_COUNT] = {NULL};
+    v6n_start_options opts;
+    bool exists[V6N_VOLUME_COUNT] = {false};
+    int rc = started_volume_names(names, n, &opts);
+    if (!rc)
+        rc = v6n_volumes_existing(client, (const char *const *)names, V6N_VOLUME_COUNT, exists);
+    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
+        if (exists[i])
+            rc = v6n_status_add_volume(st, names[i]);
+    for (int i = 0; i < V6N_VOLUME_COUNT; i++)
+        free(names[i]);
+    v6n_start_options_dispose(&opts);
+    return rc;
+}
+
 int v6n_node_status_get(v6n_node_status **out, v6n_node *n, v6n_client *client)
 {
     if (!out || !n || !client)
@@ -358,6 +402,7 @@ int v6n_node_status_get(v6n_node_status **out, v6n_node *n, v6n_client *client)
         if (v6n_release_find(&line, n->opts.vantage6_version) != V6N_OK)
             v6n_error_clear();
         v6n_status_set_release(st, line ? line->line : NULL);
+        rc = leftover_volumes(st, n, client);
         goto done;
     }
     if (!rc)
@@ -406,30 +451,12 @@ int v6n_node_remove(v6n_node *n, v6n_client *client)
 {
     if (!n || !client)
         return v6n_err(V6N_EINVAL, NULL, "v6n_node_remove: node and client are required");
-    /* the names it was started with (the record of its last start, whatever
-     * container that was), else the node's options, else the defaults */
-    v6n_start_record rec;
-    bool has_record = v6n_record_read(&rec, n->name, n->scope) == V6N_OK;
-    v6n_error_clear();
-    v6n_start_options opts;
-    int rc = v6n_options_dup(&opts, has_record ? &rec.opts : NULL);
-    if (has_record)
-        v6n_record_clear(&rec);
-    if (rc)
-        return rc;
-    v6n_options_merge(&opts, &n->opts);
-    opts.scope = n->scope;
-    v6n_config *config = NULL;
-    if (n->config_path && v6n_config_load(&config, n->config_path) != V6N_OK)
-        v6n_error_clear(); /* an invalid config is removed all the same */
     char *volumes[V6N_VOLUME_COUNT] = {NULL};
-    const char *chosen[V6N_VOLUME_COUNT] = {opts.data_volume, opts.vpn_volume, opts.ssh_volume,
-                                            opts.squid_volume};
-    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
-        if (!(volumes[i] = v6n_str_empty(chosen[i])
-                               ? v6n_name_volume(n->container, (v6n_volume_kind)i)
-                               : v6n_strdup(chosen[i])))
-            rc = v6n_err_nomem();
+    v6n_start_options opts;
+    int rc = started_volume_names(volumes, n, &opts);
+    v6n_config *config = NULL;
+    if (!rc && n->config_path && v6n_config_load(&config, n->config_path) != V6N_OK)
+        v6n_error_clear(); /* an invalid config is removed all the same */
     char *data = rc ? NULL : v6n_node_folder(config, &opts, n->name, false);
     char *log = rc || !data ? NULL : v6n_node_folder(config, &opts, n->name, true);
     if (!rc && (!data || !log))

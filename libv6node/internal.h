@@ -623,6 +623,8 @@ int v6n_parse_server_version(char **out, const char *body, size_t len);
 int v6n_volumes_ensure_tracked(v6n_client *c, const v6n_node_spec *spec,
                                bool created[V6N_VOLUME_COUNT], v6n_event_cb cb, void *payload);
 int v6n_volume_remove(v6n_client *c, const char *name);
+/* Which of `names` exist, in one request (exists[i]). */
+int v6n_volumes_existing(v6n_client *c, const char *const *names, size_t n, bool *exists);
 
 /* ---- containers (node.c) ----------------------------------------------------- */
 
@@ -662,6 +664,7 @@ int v6n_status_set_node(v6n_node_status *st, const char *name, v6n_scope scope,
 void v6n_status_set_release(v6n_node_status *st, const char *line);
 int v6n_status_add_drift(v6n_node_status *st, const char *sentence);
 int v6n_status_set_drift_error(v6n_node_status *st, const char *why);
+int v6n_status_add_volume(v6n_node_status *st, const char *name);
 /* Config.Env of the image the container runs (NULL when it is gone). */
 int v6n_status_image_env(yajl_val *out, v6n_client *client, yajl_val container);
 /* Add the node containers of a /containers/json answer to a list. (list.c) */
