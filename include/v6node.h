@@ -691,7 +691,9 @@ V6N_EXTERN(int) v6n_node_spec_get(v6n_node_spec **out, v6n_node *node);
  * Start the node on the engine, as `v6 node start` does:
  *  1. the engine answers (API version negotiated);
  *  2. a running container of exactly the node's name: V6N_ECONFLICT
- *     "node NAME is already running";
+ *     "node NAME is already running" (also when the config loads but the
+ *     spec cannot be built, e.g. a database file went away: the message then
+ *     says why a new start would fail too);
  *  3. the data and log folders are created (mkdir -p);
  *  4. the image: when it comes from the default rule and the options allow it,
  *     the server's version is asked and the image becomes node:<major.minor>

@@ -260,6 +260,29 @@ static void record_start(const v6n_node *n, const v6n_node_spec *spec, const cha
              spec->image, 0, 0);
 }
 
+/* A start whose spec could not be built from a config that loads (a database
+ * file that went away, a mount mode the line refuses) of a node that is
+ * running anyway: the node is already running, as `v6 node start` says after
+ * it reads the config and before it looks at the databases; the build's
+ * error is kept in the message. Otherwise the build's error stands. */
+static int running_instead(const v6n_node *n, v6n_client *client)
+{
+    v6n_err_snapshot why;
+    v6n_err_save(&why);
+    yajl_val c = NULL;
+    if (v6n_container_inspect(&c, client, n->container) == V6N_OK) {
+        const char *path[] = {"State", "Running", NULL};
+        bool up = yajl_tree_get(c, path, yajl_t_true) != NULL;
+        yajl_tree_free(c);
+        if (up)
+            return v6n_err(V6N_ECONFLICT, NULL,
+                           "node %s is already running (container %s); a new start would also "
+                           "fail: %s",
+                           n->name, n->container, why.message);
+    }
+    return v6n_err_restore(&why); /* the build's error, whatever the inspect said */
+}
+
 int v6n_node_start(char **out_id, v6n_node *n, v6n_client *client)
 {
     if (!out_id || !n || !client)
@@ -268,7 +291,14 @@ int v6n_node_start(char **out_id, v6n_node *n, v6n_client *client)
     v6n_start_options opts = n->opts;
     opts.callbacks = n->callbacks;
     v6n_node_spec *spec = NULL;
-    int rc = build_spec(&spec, n, &opts);
+    v6n_config *config = NULL;
+    int rc = load_config(&config, n);
+    if (!rc) {
+        rc = v6n_node_spec_build(&spec, config, &opts);
+        if (rc && rc != V6N_ENOMEM && rc != V6N_EINVAL)
+            rc = running_instead(n, client);
+    }
+    v6n_config_free(config);
     if (!rc)
         rc = v6n_spec_start(out_id, client, spec, &opts);
     if (!rc)
