@@ -865,17 +865,10 @@ static int read_password_file(char *out, size_t size, const char *path)
     return 0;
 }
 
-/* Asked when the server wants a two-factor code. */
+/* Asked on the terminal when the server wants a two-factor code. */
 static int ask_mfa_code(char *code, size_t size, void *payload)
 {
     (void)payload;
-    const char *env = getenv("V6NODE_MFA_CODE");
-    if (env && *env) {
-        snprintf(code, size, "%s", env);
-        return 0;
-    }
-    if (!cli_interactive())
-        return 1;
     return cli_ask_secret(code, size, "MFA code:") == 0 ? 0 : 1;
 }
 
@@ -938,7 +931,7 @@ int cmd_create_private_key(int argc, char **argv)
         login.username = username;
         login.password = password;
         login.mfa_code = mfa[0] ? mfa : NULL;
-        login.ask_mfa = ask_mfa_code;
+        login.ask_mfa = tty ? ask_mfa_code : NULL; /* else: V6NODE_MFA_CODE or nothing */
     }
     v6n_private_key_options opts = V6N_PRIVATE_KEY_OPTIONS_INIT;
     opts.scope = s.scope;

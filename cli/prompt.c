@@ -71,8 +71,8 @@ static void restore_and_die(int sig)
 
 int cli_ask_secret(char *out, size_t size, const char *question)
 {
-    fprintf(stderr, "? %s ", question);
-    fflush(stderr);
+    /* echo goes off before the question shows: an answer typed (or sent by a
+     * program) as soon as the question is there is never echoed */
     struct termios t;
     bool tty = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
     void (*old_int)(int) = SIG_DFL, (*old_term)(int) = SIG_DFL;
@@ -85,9 +85,11 @@ int cli_ask_secret(char *out, size_t size, const char *question)
         echo_off = 1;
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
     }
+    fprintf(stderr, "? %s ", question);
+    fflush(stderr);
     int rc = read_line(out, size);
     if (tty) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
         echo_off = 0;
         signal(SIGINT, old_int);
         signal(SIGTERM, old_term);

@@ -1038,9 +1038,11 @@ v6n_node_private_key_create(char **out_key_path, const char *config_path,
  * without a TTY, as docker-py's exec_run), and collect what it writes to
  * stdout and stderr (at most 1 MiB). *out_output (may be NULL) is that
  * output, freed with v6n_free(); *out_exit_code (may be NULL) its exit code.
- * A command that runs and fails is not an error: read the exit code.
+ * A command that runs and fails is not an error: read the exit code (a
+ * program the container does not have gives 126 or 127, with the engine's
+ * reason as the output, as docker-py's exec_run).
  * Errors: V6N_ENOTFOUND (no such container), V6N_ECONFLICT (not running),
- * V6N_EENGINE (e.g. no such program in the container), V6N_EUNAVAILABLE.
+ * V6N_EENGINE, V6N_EUNAVAILABLE.
  */
 V6N_EXTERN(int)
 v6n_container_exec(char **out_output, int *out_exit_code, v6n_client *client,

@@ -323,6 +323,8 @@ static bool printable_inline(unsigned cp)
            (cp >= 0xE000 && cp <= 0xFFFD && cp != 0xFEFF) || (cp >= 0x10000 && cp <= 0x10FFFF);
 }
 
+/* Plain style for values that surely read back as written: a conservative
+ * set of characters (the result is checked anyway, and quoted if not). */
 static bool plain_ok(const char *v, bool flow)
 {
     if (!v[0] || !((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z') ||
@@ -333,7 +335,9 @@ static bool plain_ok(const char *v, bool flow)
         bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
         if (alnum || strchr("._-/+=@%~", c))
             continue;
-        if (c == ':' && !flow && p[1] != '\0')
+        if (c == ' ' && p[1] != '\0')
+            continue; /* inside: "a b" is plain; "a #b" cannot be ('#' never is) */
+        if (c == ':' && !flow && p[1] != '\0' && p[1] != ' ')
             continue; /* ':' ends a plain scalar only before a space or the end */
         return false;
     }
