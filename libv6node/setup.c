@@ -72,7 +72,7 @@ int v6n_node_private_key_create(char **out_key_path, const char *config_path,
     if (opts->upload) {
         long long org_id = v6n_server_session_organization_id(session);
         const char *own = v6n_server_session_organization_name(session);
-        if (!v6n_str_empty(opts->organization) && strcmp(opts->organization, own) != 0 &&
+        if (!v6n_str_empty(opts->organization) && (!own || strcmp(opts->organization, own)) &&
             (rc = v6n_server_organization_find(&org_id, session, opts->organization)))
             goto cleanup;
         if ((rc = v6n_server_organization_set_public_key(session, org_id, public_key)))

@@ -199,7 +199,18 @@ class Handler(BaseHTTPRequestHandler):
         self.handle_any("PATCH")
 
 
+def exit_with_parent():
+    """A test that crashes never stops us: leave when the parent is gone."""
+    import os
+    import time
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main():
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     serve(Handler, PORT)
 
 
