@@ -260,6 +260,250 @@ static int check_optional(const v6n_config *c)
     return V6N_OK;
 }
 
+/* ---- the typed view, and the checks that need more than one key ---------- */
+
+const char *const V6N_BASE_ENV[V6N_VOLUME_COUNT + 1] = {"DATA_VOLUME_NAME", "VPN_VOLUME_NAME",
+                                                        "SSH_TUNNEL_VOLUME_NAME",
+                                                        "SSH_SQUID_VOLUME_NAME", "PRIVATE_KEY"};
+
+static const char *const FILE_BASED_TYPES[] = {"folder", "csv", "parquet", "excel", NULL};
+
+static bool one_of(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return true;
+    return false;
+}
+
+/* The string of a truthy scalar, else NULL. */
+static const char *truthy_str(const v6n_ynode *n)
+{
+    return v6n_ynode_truthy(n) && is_scalar(n) ? n->str : NULL;
+}
+
+static const char *str_or_null(const v6n_ynode *n)
+{
+    return n && n->type != V6N_Y_NULL && is_scalar(n) ? n->str : NULL;
+}
+
+static bool valid_tunnel_host(const char *h)
+{
+    return v6n_is_node_name(h) && h[0] != '.' && h[0] != '-' && strlen(h) <= 255;
+}
+
+/* ssh-tunnels: each {hostname, ssh: {identity: {key}}} (contract section 6;
+ * whether the key file exists is the spec's to check). */
+static int model_tunnels(v6n_config *c)
+{
+    const v6n_ynode *tunnels = v6n_ymap_get(c->root, "ssh-tunnels");
+    if (!tunnels || !tunnels->n)
+        return V6N_OK;
+    v6n_node_config *m = &c->node;
+    if (!(m->tunnels = calloc(tunnels->n, sizeof(*m->tunnels))))
+        return v6n_err_nomem();
+    char key[96];
+    for (size_t i = 0; i < tunnels->n; i++) {
+        const v6n_ynode *t = tunnels->items[i];
+        snprintf(key, sizeof(key), "ssh-tunnels[%zu]", i);
+        if (t->type != V6N_Y_MAP)
+            return v6n_config_err(c, key,
+                                  "must be a mapping with hostname and ssh.identity.key "
+                                  "(got %s)",
+                                  v6n_ytype_name(t->type));
+        const v6n_ynode *host = v6n_ymap_get(t, "hostname");
+        snprintf(key, sizeof(key), "ssh-tunnels[%zu].hostname", i);
+        if (!host || host->type != V6N_Y_STR || !valid_tunnel_host(host->str))
+            return v6n_config_err(
+                c, key,
+                "each ssh tunnel needs a hostname of letters, digits, '.', "
+                "'_' and '-' (got %s)",
+                host ? (host->type == V6N_Y_STR ? host->str : v6n_ytype_name(host->type))
+                     : "nothing");
+        const v6n_ynode *ident =
+            v6n_ymap_get(v6n_ymap_get(v6n_ymap_get(t, "ssh"), "identity"), "key");
+        snprintf(key, sizeof(key), "ssh-tunnels[%zu].ssh.identity.key", i);
+        if (!v6n_ynode_truthy(ident) || ident->type != V6N_Y_STR)
+            return v6n_config_err(c, key, "ssh tunnel '%s' has no identity key file", host->str);
+        m->tunnels[m->n_tunnels++] = (v6n_ssh_tunnel){host->str, ident->str};
+    }
+    return V6N_OK;
+}
+
+/* databases: labels (identifiers, unique), uri, type, mount_mode as vantage6
+ * reads it (whether a release checks mount_mode is the spec's business). */
+static int model_databases(v6n_config *c)
+{
+    const v6n_ynode *dbs = v6n_ymap_get(c->root, "databases");
+    v6n_node_config *m = &c->node;
+    if (dbs->n && !(m->databases = calloc(dbs->n, sizeof(*m->databases))))
+        return v6n_err_nomem();
+    char key[64];
+    for (size_t i = 0; i < dbs->n; i++) {
+        const v6n_ynode *db = dbs->items[i];
+        v6n_database_entry *e = &m->databases[i];
+        e->label = v6n_ymap_get(db, "label")->str;
+        e->uri = v6n_ymap_get(db, "uri")->str;
+        e->type = v6n_ymap_get(db, "type")->str;
+        e->file_based = one_of(e->type, FILE_BASED_TYPES);
+        snprintf(key, sizeof(key), "databases[%zu].label", i);
+        if (strlen(e->label) > V6N_LABEL_MAX)
+            return v6n_config_err(c, key, "database label is %zu characters long; at most %d",
+                                  strlen(e->label), V6N_LABEL_MAX);
+        if (!v6n_is_identifier(e->label))
+            return v6n_config_err(c, key,
+                                  "database label '%s' is not allowed: use ASCII letters, digits "
+                                  "and underscores, not starting with a digit",
+                                  e->label);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->databases[j].label, e->label) == 0)
+                return v6n_config_err(c, key,
+                                      "duplicate database label '%s' (also used by "
+                                      "databases[%zu])",
+                                      e->label, j);
+        /* mount_mode: str(value).lower(), default copy */
+        const v6n_ynode *mode = v6n_ymap_get(db, "mount_mode");
+        const char *raw = mode ? mode->str : "copy";
+        size_t n = strlen(raw);
+        if (n >= sizeof(e->mount_mode))
+            n = sizeof(e->mount_mode) - 1;
+        for (size_t k = 0; k < n; k++)
+            e->mount_mode[k] = (char)((raw[k] >= 'A' && raw[k] <= 'Z') ? raw[k] + 32 : raw[k]);
+        e->mount_mode[n] = '\0';
+        e->mount_mode_raw = mode ? mode->str : NULL;
+        snprintf(key, sizeof(key), "databases[%zu].uri", i);
+        if (e->uri[0] == '\0')
+            return v6n_config_err(c, key, "the database uri is empty");
+        m->n_databases++;
+    }
+    return V6N_OK;
+}
+
+/* Would `name` overwrite a variable the node gets before node_extra_env? */
+static bool is_base_env(const v6n_config *c, const char *name)
+{
+    for (size_t i = 0; i < sizeof(V6N_BASE_ENV) / sizeof(V6N_BASE_ENV[0]); i++)
+        if (strcmp(name, V6N_BASE_ENV[i]) == 0)
+            return true;
+    const char *suffix = strstr(name, "_DATABASE_URI");
+    if (!suffix || suffix[strlen("_DATABASE_URI")] != '\0')
+        return false;
+    size_t n = (size_t)(suffix - name);
+    for (size_t i = 0; i < c->node.n_databases; i++) {
+        const char *label = c->node.databases[i].label;
+        bool same = strlen(label) == n;
+        for (size_t k = 0; same && k < n; k++)
+            same = (label[k] >= 'a' && label[k] <= 'z' ? label[k] - 32 : label[k]) == name[k];
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+/* node_extra_env: identifiers, single values, nothing the node already gets
+ * (contract section 7). */
+static int model_extra_env(v6n_config *c)
+{
+    const v6n_ynode *extra = v6n_ymap_get(c->root, "node_extra_env");
+    if (!extra || !extra->n)
+        return V6N_OK;
+    v6n_node_config *m = &c->node;
+    if (!(m->extra_env = calloc(extra->n, sizeof(*m->extra_env))))
+        return v6n_err_nomem();
+    char key[320];
+    for (size_t i = 0; i < extra->n; i++) {
+        const v6n_ynode *k = extra->keys[i], *v = extra->items[i];
+        snprintf(key, sizeof(key), "node_extra_env.%s", k->str);
+        if (!v6n_is_identifier(k->str)) {
+            v6n_buf q = V6N_BUF_INIT;
+            int rc = v6n_buf_quote(&q, k->str);
+            rc = rc ? rc
+                    : v6n_config_err(c, key,
+                                     "environment variable name %s is not allowed: use "
+                                     "letters, digits and underscores, not starting with a digit",
+                                     q.ptr);
+            v6n_buf_free(&q);
+            return rc;
+        }
+        if (is_base_env(c, k->str))
+            return v6n_config_err(c, key,
+                                  "cannot overwrite the node environment variable %s, which "
+                                  "libv6node sets itself",
+                                  k->str);
+        if (!is_scalar(v))
+            return v6n_config_err(c, key, "must be a single value (got %s)",
+                                  v6n_ytype_name(v->type));
+        m->extra_env[m->n_extra_env++] =
+            (v6n_config_pair){k->str, v->type == V6N_Y_NULL ? NULL : v->str};
+    }
+    return V6N_OK;
+}
+
+/* Spaces and control characters: not in a host name or address. */
+static bool has_space(const char *s)
+{
+    for (; *s; s++)
+        if (*s == ' ' || (unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+/* node_extra_hosts: host names to addresses (or host-gateway). */
+static int model_extra_hosts(v6n_config *c)
+{
+    const v6n_ynode *hosts = v6n_ymap_get(c->root, "node_extra_hosts");
+    if (!hosts || !hosts->n)
+        return V6N_OK;
+    v6n_node_config *m = &c->node;
+    if (!(m->extra_hosts = calloc(hosts->n, sizeof(*m->extra_hosts))))
+        return v6n_err_nomem();
+    char key[320];
+    for (size_t i = 0; i < hosts->n; i++) {
+        const v6n_ynode *k = hosts->keys[i], *v = hosts->items[i];
+        snprintf(key, sizeof(key), "node_extra_hosts.%s", k->str);
+        if (k->str[0] == '\0' || strchr(k->str, ':') || has_space(k->str))
+            return v6n_config_err(c, key, "'%s' is not a host name (no ':' or spaces allowed)",
+                                  k->str);
+        if (!is_scalar(v) || v->type == V6N_Y_NULL || v->str[0] == '\0' || has_space(v->str))
+            return v6n_config_err(c, key, "must be an IP address or host-gateway (got %s)",
+                                  v->type == V6N_Y_STR ? "a value with spaces or nothing"
+                                                       : v6n_ytype_name(v->type));
+        m->extra_hosts[m->n_extra_hosts++] = (v6n_config_pair){k->str, v->str};
+    }
+    return V6N_OK;
+}
+
+static int build_model(v6n_config *c)
+{
+    const v6n_ynode *root = c->root;
+    v6n_node_config *m = &c->node;
+    m->server_url = str_or_null(v6n_ymap_get(root, "server_url"));
+    m->port = truthy_str(v6n_ymap_get(root, "port"));
+    m->api_path = str_or_null(v6n_ymap_get(root, "api_path"));
+    const v6n_ynode *enc = v6n_ymap_get(root, "encryption");
+    m->encryption_enabled = v6n_ymap_get(enc, "enabled")->boolean;
+    m->private_key = truthy_str(v6n_ymap_get(enc, "private_key"));
+    m->image_node = truthy_str(v6n_ymap_get(v6n_ymap_get(root, "images"), "node"));
+    const v6n_ynode *dirs = v6n_ymap_get(root, "directories");
+    m->dir_log = truthy_str(v6n_ymap_get(dirs, "log"));
+    m->dir_data = truthy_str(v6n_ymap_get(dirs, "data"));
+    const v6n_ynode *mounts = v6n_ymap_get(root, "node_extra_mounts");
+    if (mounts && mounts->n) {
+        if (!(m->extra_mounts = calloc(mounts->n, sizeof(*m->extra_mounts))))
+            return v6n_err_nomem();
+        for (size_t i = 0; i < mounts->n; i++)
+            m->extra_mounts[m->n_extra_mounts++] = mounts->items[i]->str;
+    }
+    int rc = model_tunnels(c);
+    if (!rc)
+        rc = model_databases(c);
+    if (!rc)
+        rc = model_extra_env(c);
+    if (!rc)
+        rc = model_extra_hosts(c);
+    return rc;
+}
+
 static int validate(v6n_config *c)
 {
     if (!c->root)
@@ -293,29 +537,18 @@ static int validate(v6n_config *c)
         return rc;
     if ((rc = check_encryption(c, v6n_ymap_get(c->root, "encryption"))))
         return rc;
-    c->databases = v6n_ymap_get(c->root, "databases");
-    return check_optional(c);
+    if ((rc = check_optional(c)))
+        return rc;
+    return build_model(c);
 }
 
 static int check_name(const v6n_config *c)
 {
-    if (strlen(c->name) > V6N_NAME_MAX)
-        return v6n_config_err(c, NULL,
-                              "node name is %zu characters long; at most %d fit in the names of "
-                              "its container and volumes",
-                              strlen(c->name), V6N_NAME_MAX);
-    if (!v6n_is_node_name(c->name) || strcmp(c->name, ".") == 0 || strcmp(c->name, "..") == 0) {
-        v6n_buf q = V6N_BUF_INIT;
-        int rc = v6n_buf_quote(&q, c->name);
-        rc = rc ? rc
-                : v6n_config_err(c, NULL,
-                                 "node name %s is not allowed: the config file's name (without "
-                                 "extension) is the node name and may only use a-zA-Z0-9_.-",
-                                 q.ptr);
-        v6n_buf_free(&q);
-        return rc;
-    }
-    return V6N_OK;
+    if (v6n_name_ok(c->name))
+        return V6N_OK;
+    v6n_name_check(c->name, V6N_ECONFIG, NULL); /* says what is wrong */
+    return v6n_config_err(c, NULL, "%s (the config file's name without extension is the node name)",
+                          v6n_error_last()->message);
 }
 
 int v6n_config_parse(v6n_config **out, const char *text, size_t len, const char *path)
@@ -379,17 +612,9 @@ int v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
     if (!out || v6n_str_empty(name))
         return v6n_err(V6N_EINVAL, NULL, "v6n_config_load_name: out and name are required");
     *out = NULL;
-    if (!v6n_is_node_name(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-        strlen(name) > V6N_NAME_MAX) {
-        v6n_buf q = V6N_BUF_INIT;
-        int rc = v6n_buf_quote(&q, name);
-        if (!rc)
-            rc =
-                v6n_err(V6N_ECONFIG, NULL,
-                        "node name %s is not allowed: use only the characters a-zA-Z0-9_.-", q.ptr);
-        v6n_buf_free(&q);
+    int rc = v6n_name_check(name, V6N_ECONFIG, NULL);
+    if (rc)
         return rc;
-    }
     char *dirs[2] = {NULL, NULL};
     dirs[0] = config_dir ? v6n_path_absolute(config_dir, NULL) : v6n_folder_config(scope);
     if (!dirs[0])
@@ -400,7 +625,7 @@ int v6n_config_load_name(v6n_config **out, const char *name, v6n_scope scope,
         return v6n_error_last()->code;
     }
     static const char *const exts[] = {".yaml", ".yml"};
-    int rc = V6N_ENOTFOUND;
+    rc = V6N_ENOTFOUND;
     for (size_t d = 0; d < 2 && rc == V6N_ENOTFOUND; d++) {
         for (size_t e = 0; e < 2 && rc == V6N_ENOTFOUND; e++) {
             char *file = v6n_asprintf("%s/%s%s", dirs[d], name, exts[e]);
@@ -435,6 +660,11 @@ void v6n_config_free(v6n_config *c)
     if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     v6n_yaml_free(&c->doc);
+    free(c->node.databases);
+    free(c->node.extra_env);
+    free(c->node.extra_mounts);
+    free(c->node.extra_hosts);
+    free(c->node.tunnels);
     free(c->path);
     free(c->dir);
     free(c->file_name);
@@ -493,33 +723,20 @@ const char *v6n_config_get(const v6n_config *c, const char *key_path)
 
 size_t v6n_config_database_count(const v6n_config *c)
 {
-    return c && c->databases ? c->databases->n : 0;
-}
-
-static const char *db_field(const v6n_config *c, size_t i, const char *field)
-{
-    if (!c || !c->databases || i >= c->databases->n)
-        return NULL;
-    const v6n_ynode *v = v6n_ymap_get(c->databases->items[i], field);
-    return v && is_scalar(v) ? v->str : NULL;
+    return c ? c->node.n_databases : 0;
 }
 
 const char *v6n_config_database_label(const v6n_config *c, size_t i)
 {
-    return db_field(c, i, "label");
+    return c && i < c->node.n_databases ? c->node.databases[i].label : NULL;
 }
 
 const char *v6n_config_database_uri(const v6n_config *c, size_t i)
 {
-    return db_field(c, i, "uri");
+    return c && i < c->node.n_databases ? c->node.databases[i].uri : NULL;
 }
 
 const char *v6n_config_database_type(const v6n_config *c, size_t i)
 {
-    return db_field(c, i, "type");
-}
-
-const char *v6n_scope_name(v6n_scope scope)
-{
-    return scope == V6N_SCOPE_SYSTEM ? "system" : "user";
+    return c && i < c->node.n_databases ? c->node.databases[i].type : NULL;
 }

@@ -654,15 +654,6 @@ char *v6n_escape(const char *s)
     return v6n_buf_detach(&b);
 }
 
-int v6n_emit(v6n_event_cb cb, void *payload, v6n_event_kind kind, const char *message,
-             const char *id, const char *image, long long current, long long total)
-{
-    if (!cb)
-        return 0;
-    v6n_event e = {kind, message ? message : "", id ? id : "", image ? image : "", current, total};
-    return cb(&e, payload);
-}
-
 int v6n_engine_get_filtered(v6n_client *c, const char *base, const char *key,
                             const char *const *values, size_t n, const char *step, yajl_val *out)
 {

@@ -114,16 +114,3 @@ int v6n_config_folder(char **out, v6n_scope scope)
     *out = v6n_folder_config(scope);
     return *out ? V6N_OK : v6n_error_last()->code;
 }
-
-int v6n_container_name(char **out, const char *name, v6n_scope scope)
-{
-    if (!out)
-        return v6n_err(V6N_EINVAL, NULL, "v6n_container_name: out is required");
-    *out = NULL;
-    if (!v6n_is_node_name(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-        strlen(name) > V6N_NAME_MAX)
-        return v6n_err(V6N_EINVAL, "name", "'%s' is not a node name (a-zA-Z0-9_.-)",
-                       name ? name : "");
-    *out = v6n_asprintf("vantage6-%s-%s", name, v6n_scope_name(scope));
-    return *out ? V6N_OK : v6n_err_nomem();
-}

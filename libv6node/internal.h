@@ -219,6 +219,35 @@ int v6n_release_of_server(const v6n_release **out, const char *server_version);
 /* Does the server's version belong to line `r`? */
 bool v6n_release_same_line(const v6n_release *r, const char *server_version);
 
+/* ---- names (names.c) --------------------------------------------------------- */
+
+/* The volume name suffixes and mount points, by v6n_volume_kind. */
+extern const char *const V6N_VOLUME_SUFFIXES[V6N_VOLUME_COUNT];
+extern const char *const V6N_VOLUME_TARGETS[V6N_VOLUME_COUNT];
+/* The labels of a node container, and the filter that finds node containers. */
+#define V6N_LABEL_TYPE        "vantage6-type"
+#define V6N_LABEL_SYSTEM      "system"
+#define V6N_LABEL_NAME        "name"
+#define V6N_NODE_LABEL_FILTER V6N_LABEL_TYPE "=node"
+#define V6N_TMP_VOLUME_SUFFIX "-tmpvol"
+
+/* The node-name rule: ^[a-zA-Z0-9_.-]+$, not "." or "..", at most V6N_NAME_MAX. */
+bool v6n_name_ok(const char *name);
+/* V6N_OK, or `code` (with `key`) saying what is wrong with the name. */
+int v6n_name_check(const char *name, int code, const char *key);
+/* vantage6-NAME-SCOPE. NULL on OOM (recorded). */
+char *v6n_name_container(const char *name, v6n_scope scope);
+/* <container>-vol, -vpn-vol, -ssh-vol, -squid-vol. NULL on OOM (recorded). */
+char *v6n_name_volume(const char *container, v6n_volume_kind kind);
+/* The node name and scope of a container name vantage6-NAME-SCOPE (*name is
+ * the caller's). V6N_EINVAL when it is not a node's container name. */
+int v6n_name_of_container(const char *container, char **name, v6n_scope *scope);
+/* "vantage6-NAME-SCOPE-" (name NULL: "vantage6-"), the prefix of temporary
+ * volumes vantage6-NAME-SCOPE-RUN-tmpvol. NULL on OOM (recorded). */
+char *v6n_name_tmp_volume_prefix(const char *name, v6n_scope scope);
+/* Is `vol` a temporary volume under `prefix` (with one node: RUN is digits)? */
+bool v6n_name_is_tmp_volume(const char *vol, const char *prefix, bool one_node);
+
 /* DEFAULT_NODE_IMAGE_WO_TAG and MAIN_VERSION_NAME, the same in every 4.x line. */
 #define V6N_NODE_REPOSITORY  "infrastructure/node"
 #define V6N_DEFAULT_NODE_TAG "cotopaxi"
@@ -243,6 +272,47 @@ void v6n_options_dispose(v6n_start_options *opts);
 
 /* ---- config (config.c) ---------------------------------------------------- */
 
+/* The typed node config, built by the one parse that validates it
+ * (v6n_config_parse). Strings point into the YAML tree and live as long as the
+ * config; each is the value as vantage6 renders it (Python's str()). */
+typedef struct v6n_database_entry {
+    const char *label, *uri, *type;
+    const char *mount_mode_raw; /* as written; NULL when absent */
+    char mount_mode[16];        /* str(value).lower(), cut to fit; "copy" when absent */
+    bool file_based;            /* folder, csv, parquet, excel */
+} v6n_database_entry;
+
+typedef struct v6n_config_pair {
+    const char *key;
+    const char *value; /* NULL for a YAML null */
+} v6n_config_pair;
+
+typedef struct v6n_ssh_tunnel {
+    const char *hostname;
+    const char *identity_key; /* ssh.identity.key */
+} v6n_ssh_tunnel;
+
+typedef struct v6n_node_config {
+    const char *server_url; /* NULL for a YAML null */
+    const char *port;       /* NULL unless truthy */
+    const char *api_path;   /* NULL for a YAML null */
+    v6n_database_entry *databases;
+    size_t n_databases;
+    bool encryption_enabled;
+    const char *private_key; /* encryption.private_key when truthy */
+    const char *image_node;  /* images.node when truthy */
+    const char *dir_log;     /* directories.log when truthy */
+    const char *dir_data;    /* directories.data when truthy */
+    v6n_config_pair *extra_env;
+    size_t n_extra_env;
+    const char **extra_mounts;
+    size_t n_extra_mounts;
+    v6n_config_pair *extra_hosts; /* in config order */
+    size_t n_extra_hosts;
+    v6n_ssh_tunnel *tunnels;
+    size_t n_tunnels;
+} v6n_node_config;
+
 struct v6n_config {
     int refs;        /* atomic: a spec holds a reference to the config it was built from */
     char *path;      /* absolute path of the file */
@@ -251,9 +321,17 @@ struct v6n_config {
     char *name;      /* stem */
     char *name_yaml; /* "<stem>.yaml": the file's name inside a 4.15 node */
     v6n_ydoc doc;
-    const v6n_ynode *root;      /* a mapping */
-    const v6n_ynode *databases; /* a sequence of mappings */
+    const v6n_ynode *root; /* a mapping */
+    v6n_node_config node;  /* the typed view */
 };
+
+/* Message prefix for a config error: "<path>: <key>: " */
+int v6n_config_err(const v6n_config *c, const char *key, const char *fmt, ...) V6N_PRINTF(3, 4);
+
+/* The environment variables the node gets before node_extra_env, which may not
+ * overwrite them: the four volume names and PRIVATE_KEY (then one
+ * <LABEL>_DATABASE_URI per database). */
+extern const char *const V6N_BASE_ENV[V6N_VOLUME_COUNT + 1];
 
 /* Take a reference: the config lives until the last v6n_config_free(). */
 v6n_config *v6n_config_ref(const v6n_config *c);
@@ -414,6 +492,9 @@ long v6n_client_request_timeout_ms(const v6n_client *c);
 int v6n_curl_global_init(void);
 /* Ensure the API version is negotiated. */
 int v6n_engine_negotiate(v6n_client *c);
+
+/* ---- events (events.c) ---------------------------------------------------------- */
+
 /* Report an event to `cb` (NULL: nothing). Returns the callback's verdict. */
 int v6n_emit(v6n_event_cb cb, void *payload, v6n_event_kind kind, const char *message,
              const char *id, const char *image, long long current, long long total);
@@ -459,8 +540,6 @@ int v6n_parse_server_version(char **out, const char *body, size_t len);
 int v6n_volumes_ensure_tracked(v6n_client *c, const v6n_node_spec *spec,
                                bool created[V6N_VOLUME_COUNT], v6n_event_cb cb, void *payload);
 int v6n_volume_remove(v6n_client *c, const char *name);
-/* The escaped query value of {"key": [values...]}. NULL on OOM. */
-char *v6n_json_filters(const char *key, const char *const *values, size_t n);
 
 /* ---- containers (node.c) ----------------------------------------------------- */
 
@@ -483,6 +562,10 @@ v6n_node_state v6n_node_state_from_engine(const char *status);
 
 /* ---- JSON helpers (json.c) ----------------------------------------------------- */
 
+/* JSON text {"key": [values...]} (as_list) or {"key": value}. NULL on OOM. */
+char *v6n_json_object(const char *key, const char *const *values, size_t n, bool as_list);
+/* The escaped query value of filters={"key": [values...]}. NULL on OOM. */
+char *v6n_json_filters(const char *key, const char *const *values, size_t n);
 /* Parse a JSON answer; on failure records V6N_EENGINE naming `step`. */
 int v6n_json_parse(yajl_val *out, const char *text, const char *step);
 /* The value at a "/"-free path of object keys, e.g. {"State", "Running", NULL}. */
@@ -510,10 +593,6 @@ void v6n_jgen_array(v6n_jgen *j, bool open);
 /* Finish: *out gets the text (free with free()); `what` names it in errors.
  * Frees the generator in every case. */
 int v6n_jgen_close(v6n_jgen *j, char **out, const char *what);
-
-/* Where the node's four volumes are mounted in the container, by
- * v6n_volume_kind. */
-extern const char *const V6N_VOLUME_TARGETS[V6N_VOLUME_COUNT];
 
 /* ---- registry credentials (registry_auth.c) --------------------------------- */
 

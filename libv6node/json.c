@@ -1,5 +1,8 @@
 /* Small helpers over yajl's tree API for reading the engine's answers. */
+#include <stdlib.h>
 #include <string.h>
+
+#include <yajl/yajl_gen.h>
 
 #include "internal.h"
 
@@ -110,4 +113,36 @@ int v6n_jgen_close(v6n_jgen *j, char **out, const char *what)
     yajl_gen_free(j->g);
     j->g = NULL;
     return rc;
+}
+
+/* JSON text of {"<key>": [values...]} or {"Name": value} style bodies. */
+char *v6n_json_object(const char *key, const char *const *values, size_t n, bool as_list)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    if (!g)
+        return NULL;
+    yajl_gen_map_open(g);
+    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+    if (as_list)
+        yajl_gen_array_open(g);
+    for (size_t i = 0; i < n; i++)
+        yajl_gen_string(g, (const unsigned char *)values[i], strlen(values[i]));
+    if (as_list)
+        yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+    const unsigned char *buf;
+    size_t len;
+    char *out = NULL;
+    if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+        out = v6n_strndup((const char *)buf, len);
+    yajl_gen_free(g);
+    return out;
+}
+
+char *v6n_json_filters(const char *key, const char *const *values, size_t n)
+{
+    char *json = v6n_json_object(key, values, n, true);
+    char *escaped = json ? v6n_escape(json) : NULL;
+    free(json);
+    return escaped;
 }

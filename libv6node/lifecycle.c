@@ -10,12 +10,9 @@
 
 #include "internal.h"
 
-static const char *const VOLUME_SUFFIXES[V6N_VOLUME_COUNT] = {"vol", "vpn-vol", "ssh-vol",
-                                                              "squid-vol"};
-
 static int check_name(const char *name, v6n_scope scope, const char *what)
 {
-    if (!v6n_is_node_name(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    if (!v6n_name_ok(name))
         return v6n_err(V6N_EINVAL, "name", "%s: '%s' is not a node name (a-zA-Z0-9_.-)", what,
                        name ? name : "");
     if (scope != V6N_SCOPE_USER && scope != V6N_SCOPE_SYSTEM)
@@ -182,13 +179,13 @@ int v6n_node_stop(v6n_client *client, const char *name, v6n_scope scope,
     if (o->version == 0 || o->version > V6N_STOP_OPTIONS_VERSION)
         return v6n_err(V6N_EINVAL, "version", "stop options version %u is not supported",
                        o->version);
-    char *container = v6n_asprintf("vantage6-%s-%s", name, v6n_scope_name(scope));
+    char *container = v6n_name_container(name, scope);
     char *defaults_names[V6N_VOLUME_COUNT] = {NULL};
     const char *overrides[V6N_VOLUME_COUNT] = {o->data_volume, o->vpn_volume, o->ssh_volume,
                                                o->squid_volume};
     rc = container ? V6N_OK : v6n_err_nomem();
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++) {
-        defaults_names[i] = v6n_asprintf("%s-%s", container, VOLUME_SUFFIXES[i]);
+        defaults_names[i] = v6n_name_volume(container, (v6n_volume_kind)i);
         if (!defaults_names[i])
             rc = v6n_err_nomem();
     }
@@ -210,11 +207,6 @@ int v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
     v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
     if (stop_opts)
         so = *stop_opts;
-    /* the volumes are the spec's, whatever names it gave them */
-    so.data_volume = spec->volumes[V6N_VOLUME_DATA];
-    so.vpn_volume = spec->volumes[V6N_VOLUME_VPN];
-    so.ssh_volume = spec->volumes[V6N_VOLUME_SSH];
-    so.squid_volume = spec->volumes[V6N_VOLUME_SQUID];
     /* the node comes back as the release it was started as, unless the
      * options name one */
     yajl_val running = NULL;
@@ -228,6 +220,12 @@ int v6n_node_restart(char **out_id, v6n_client *client, v6n_node_spec *spec,
     yajl_tree_free(running);
     if (!rc && started && started != spec->release)
         rc = v6n_spec_rebuild(spec, started, NULL);
+    /* the volumes are the spec's, whatever names it gave them (taken after a
+     * rebuild, which replaces the spec's strings) */
+    so.data_volume = spec->volumes[V6N_VOLUME_DATA];
+    so.vpn_volume = spec->volumes[V6N_VOLUME_VPN];
+    so.ssh_volume = spec->volumes[V6N_VOLUME_SSH];
+    so.squid_volume = spec->volumes[V6N_VOLUME_SQUID];
     if (!rc)
         rc = v6n_node_stop(client, spec->node_name, spec->scope, &so);
     if (rc == V6N_ENOTFOUND) {
@@ -333,28 +331,6 @@ int v6n_node_remove(v6n_client *client, const v6n_node_spec *spec, v6n_event_cb 
 
 /* ---- clean ------------------------------------------------------------------- */
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* vantage6 names them vantage6-<node>-<scope>-<run id>-tmpvol. For one node
- * the part between its prefix and "-tmpvol" must be the run id (digits), or
- * node "a" would take the volumes of node "a-user-x". */
-static bool is_tmp_volume(const char *vol, const char *prefix, bool one_node)
-{
-    size_t p = strlen(prefix), n = strlen(vol), s = strlen("-tmpvol");
-    if (n <= p + s || strncmp(vol, prefix, p) != 0 || !ends_with(vol, "-tmpvol"))
-        return false;
-    if (!one_node)
-        return true;
-    for (size_t i = p; i < n - s; i++)
-        if (vol[i] < '0' || vol[i] > '9')
-            return false;
-    return true;
-}
-
 int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name, v6n_scope scope,
                       v6n_event_cb on_event, void *payload)
 {
@@ -367,11 +343,10 @@ int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name,
         if (rc)
             return rc;
     }
-    char *prefix = name ? v6n_asprintf("vantage6-%s-%s-", name, v6n_scope_name(scope))
-                        : v6n_strdup("vantage6-");
+    char *prefix = v6n_name_tmp_volume_prefix(name, scope);
     if (!prefix)
-        return v6n_err_nomem();
-    const char *values[] = {"tmpvol"};
+        return v6n_error_last()->code;
+    const char *values[] = {V6N_TMP_VOLUME_SUFFIX + 1};
     yajl_val v = NULL;
     int rc = v6n_engine_get_filtered(client, "/volumes", "name", values, 1,
                                      "list temporary volumes", &v);
@@ -380,7 +355,7 @@ int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name,
     size_t removed = 0;
     for (size_t i = 0; !rc && vols && YAJL_IS_ARRAY(vols) && i < vols->u.array.len; i++) {
         const char *vol = v6n_json_string(vols->u.array.values[i], "Name");
-        if (!vol || !is_tmp_volume(vol, prefix, name != NULL))
+        if (!vol || !v6n_name_is_tmp_volume(vol, prefix, name != NULL))
             continue;
         rc = v6n_volume_remove(client, vol);
         if (rc == V6N_OK) {

@@ -146,10 +146,10 @@ static int add_container(v6n_node_list *l, yajl_val c)
     if (*cname == '/')
         cname++;
     /* the node is vantage6-<name>-<scope>; the labels say the same */
-    const char *lname = label(c, "name");
-    const char *system = label(c, "system");
+    const char *lname = label(c, V6N_LABEL_NAME);
+    const char *system = label(c, V6N_LABEL_SYSTEM);
     v6n_scope scope = (system && strcmp(system, "True") == 0) ? V6N_SCOPE_SYSTEM : V6N_SCOPE_USER;
-    char *expected = lname ? v6n_asprintf("vantage6-%s-%s", lname, v6n_scope_name(scope)) : NULL;
+    char *expected = lname ? v6n_name_container(lname, scope) : NULL;
     bool is_node = expected && strcmp(expected, cname) == 0;
     free(expected);
     if (!is_node)
@@ -209,7 +209,7 @@ int v6n_node_list_get(v6n_node_list **out, v6n_client *client)
     if (!rc)
         rc = add_configs(l, V6N_SCOPE_USER);
 
-    const char *values[] = {"vantage6-type=node"};
+    const char *values[] = {V6N_NODE_LABEL_FILTER};
     yajl_val v = NULL;
     if (!rc)
         rc = v6n_engine_get_filtered(client, "/containers/json?all=1", "label", values, 1,
@@ -221,7 +221,7 @@ int v6n_node_list_get(v6n_node_list **out, v6n_client *client)
     for (size_t i = 0; !rc && i < l->len; i++) {
         node_entry *e = &l->items[i];
         if (!e->container_name)
-            e->container_name = v6n_asprintf("vantage6-%s-%s", e->name, v6n_scope_name(e->scope));
+            e->container_name = v6n_name_container(e->name, e->scope);
         if (!e->container_id)
             e->container_id = v6n_strdup("");
         if (!e->image)

@@ -12,8 +12,8 @@
 
 static const char *const V4_15[] = {"4.15.0", "4.15.1", "4.15.2", NULL};
 static const char *const V4_14[] = {"4.14.0", NULL};
-static const char *const V4_13[] = {"4.13.0", "4.13.1", "4.13.2", "4.13.3",
-                                    "4.13.4", "4.13.5", "4.13.6", "4.13.7", NULL};
+static const char *const V4_13[] = {"4.13.0", "4.13.1", "4.13.2", "4.13.3", "4.13.4",
+                                    "4.13.5", "4.13.6", "4.13.7", NULL};
 static const char *const V4_12[] = {"4.12.0", "4.12.1", "4.12.2", NULL};
 static const char *const V4_11[] = {"4.11.0", NULL};
 static const char *const V4_10[] = {"4.10.0", "4.10.1", "4.10.2", NULL};
@@ -80,6 +80,24 @@ static long leading_number(const char **p)
     return v;
 }
 
+/* The 4.x lines before 4.10, which libv6node knows but does not build, and
+ * why (docs/behaviour.md, "Releases"). */
+static const struct {
+    int minor_from, minor_to;
+    const char *why;
+} REFUSED_LINES[] = {
+    {6, 9,
+     "4.6-4.9 accept a missing file-based database and their already-running check finds "
+     "nothing on Python 3.11 and newer; not supported"},
+    {3, 5,
+     "4.3-4.5 end a start on any failed pull (4.3.0-4.3.2 also drop node_extra_hosts and pull "
+     "through the registry's own API); not supported"},
+    {1, 2,
+     "4.1-4.2 mount the log folder elsewhere (/mnt/log/NAME) or ignore node_extra_env and "
+     "node_extra_mounts, and start a wizard for a missing config; not supported"},
+    {0, 0, "4.0 has no v6 command and shares one log folder between all nodes; not supported"},
+};
+
 static const v6n_release *find_line(long major, long minor)
 {
     char line[48];
@@ -98,8 +116,9 @@ static int refuse(const char *key, const char *version, const char *why)
         if (i + 1 < N_RELEASES)
             strncat(lines, ", ", sizeof(lines) - strlen(lines) - 1);
     }
-    return v6n_err(V6N_EINVAL, key, "%s: vantage6 %s: %s (libv6node builds the nodes of vantage6 %s)",
-                   key, version, why, lines);
+    return v6n_err(V6N_EINVAL, key,
+                   "%s: vantage6 %s: %s (libv6node builds the nodes of vantage6 %s)", key, version,
+                   why, lines);
 }
 
 /* Parse "X.Y" or "X.Y.Z" (a server may add a suffix: "4.14.0rc1"). With
@@ -133,6 +152,10 @@ static int lookup(const v6n_release **out, const char *key, const char *version,
                       "3.x and older use another config layout (application and environments) "
                       "and another node command");
     const v6n_release *r = find_line(major, minor);
+    for (size_t i = 0; !r && major == 4 && i < sizeof(REFUSED_LINES) / sizeof(REFUSED_LINES[0]);
+         i++)
+        if (minor >= REFUSED_LINES[i].minor_from && minor <= REFUSED_LINES[i].minor_to)
+            return refuse(key, version, REFUSED_LINES[i].why);
     if (!r)
         return refuse(key, version, "not a release line libv6node knows");
     if (exact && *p == '.') {
@@ -190,57 +213,6 @@ int v6n_vantage6_version_check(const char *version)
         return V6N_OK;
     const v6n_release *r;
     return v6n_release_find(&r, version);
-}
-
-/* docker's tag rule: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
-static bool valid_tag(const char *t)
-{
-    size_t n = strlen(t);
-    if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
-        return false;
-    for (; *t; t++)
-        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
-              *t == '_' || *t == '.' || *t == '-'))
-            return false;
-    return true;
-}
-
-char *v6n_server_version_tag(const char *version)
-{
-    /* "4.13.2" -> "4.13": the first two dot-separated fields, as
-     * ".".join(version.split(".")[:2]) */
-    const char *first = strchr(version, '.');
-    const char *second = first ? strchr(first + 1, '.') : NULL;
-    size_t len = second ? (size_t)(second - version) : strlen(version);
-    char *tag = v6n_strndup(version, len);
-    if (!tag) {
-        v6n_err_nomem();
-        return NULL;
-    }
-    if (!valid_tag(tag)) {
-        v6n_err(V6N_EINVAL, "server_version",
-                "server_version: the server's version '%s' gives no valid image tag", version);
-        free(tag);
-        return NULL;
-    }
-    return tag;
-}
-
-char *v6n_release_node_image(const v6n_release *r, const char *tag)
-{
-    char *image = v6n_asprintf("%s/" V6N_NODE_REPOSITORY ":%s", r->registry,
-                               tag ? tag : V6N_DEFAULT_NODE_TAG);
-    if (!image)
-        v6n_err_nomem();
-    return image;
-}
-
-bool v6n_release_is_node_image(const v6n_release *r, const char *image)
-{
-    size_t n = strlen(r->registry);
-    const char *rest = image + n;
-    return strncmp(image, r->registry, n) == 0 && strncmp(rest, "/" V6N_NODE_REPOSITORY ":",
-                                                          strlen(V6N_NODE_REPOSITORY) + 2) == 0;
 }
 
 const v6n_release *v6n_release_at(size_t i)

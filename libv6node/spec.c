@@ -62,13 +62,10 @@ static int check_options(const v6n_start_options *o)
 /* A folder option or `directories.<which>` from the config, else the default. */
 static char *node_folder(v6n_spec_ctx *ctx, const char *option, const char *which)
 {
+    const v6n_node_config *m = &ctx->config->node;
     const char *chosen = option;
-    if (v6n_str_empty(chosen)) {
-        const v6n_ynode *dirs = v6n_ymap_get(ctx->config->root, "directories");
-        const v6n_ynode *d = v6n_ymap_get(dirs, which);
-        if (v6n_ynode_truthy(d))
-            chosen = d->str;
-    }
+    if (v6n_str_empty(chosen))
+        chosen = strcmp(which, "log") == 0 ? m->dir_log : m->dir_data;
     if (!v6n_str_empty(chosen))
         return v6n_spec_local_path(ctx, chosen);
     v6n_scope scope = ctx->spec->scope;
@@ -81,12 +78,12 @@ static int choose_image(v6n_spec_ctx *ctx)
 {
     v6n_node_spec *s = ctx->spec;
     const v6n_start_options *o = ctx->opts;
-    const v6n_ynode *node = v6n_ymap_get(v6n_ymap_get(ctx->config->root, "images"), "node");
+    const char *config_image = ctx->config->node.image_node;
     if (!v6n_str_empty(o->image)) {
         s->image = v6n_strdup(o->image);
         s->image_rule = V6N_IMAGE_FROM_OPTION;
-    } else if (v6n_ynode_truthy(node)) {
-        s->image = v6n_strdup(node->str);
+    } else if (config_image) {
+        s->image = v6n_strdup(config_image);
         s->image_rule = V6N_IMAGE_FROM_CONFIG;
     } else if (!o->no_server_version && !v6n_str_empty(o->server_version)) {
         char *tag = v6n_server_version_tag(o->server_version);
@@ -107,19 +104,16 @@ static int choose_image(v6n_spec_ctx *ctx)
 /* <server_url>:<port><api_path>/version, as vantage6's client builds it. */
 static int server_version_url(v6n_spec_ctx *ctx)
 {
-    const v6n_ynode *root = ctx->config->root;
-    const v6n_ynode *url = v6n_ymap_get(root, "server_url");
-    const v6n_ynode *port = v6n_ymap_get(root, "port");
-    const v6n_ynode *api = v6n_ymap_get(root, "api_path");
-    const char *host = (url && url->type != V6N_Y_NULL && url->str) ? url->str : "";
+    const v6n_node_config *m = &ctx->config->node;
+    const char *host = m->server_url ? m->server_url : "";
     if (strcmp(host, "http://host.docker.internal") == 0 || strcmp(host, "http://172.17.0.1") == 0)
         host = "http://localhost";
     v6n_buf b = V6N_BUF_INIT;
     int rc = v6n_buf_puts(&b, host);
-    if (!rc && v6n_ynode_truthy(port))
-        rc = v6n_buf_printf(&b, ":%s", port->str);
-    if (!rc && api && api->type != V6N_Y_NULL && api->str)
-        rc = v6n_buf_puts(&b, api->str);
+    if (!rc && m->port)
+        rc = v6n_buf_printf(&b, ":%s", m->port);
+    if (!rc && m->api_path)
+        rc = v6n_buf_puts(&b, m->api_path);
     if (!rc)
         rc = v6n_buf_puts(&b, "/version");
     if (rc) {
@@ -134,17 +128,15 @@ static int set_names(v6n_spec_ctx *ctx)
 {
     v6n_node_spec *s = ctx->spec;
     const v6n_start_options *o = ctx->opts;
-    const char *scope = v6n_scope_name(s->scope);
     s->node_name = v6n_strdup(ctx->config->name);
-    s->container_name = v6n_asprintf("vantage6-%s-%s", ctx->config->name, scope);
+    s->container_name = v6n_name_container(ctx->config->name, s->scope);
     const char *overrides[V6N_VOLUME_COUNT] = {o->data_volume, o->vpn_volume, o->ssh_volume,
                                                o->squid_volume};
-    const char *suffixes[V6N_VOLUME_COUNT] = {"vol", "vpn-vol", "ssh-vol", "squid-vol"};
     if (!s->node_name || !s->container_name)
         return v6n_err_nomem();
     for (int i = 0; i < V6N_VOLUME_COUNT; i++) {
         s->volumes[i] = v6n_str_empty(overrides[i])
-                            ? v6n_asprintf("%s-%s", s->container_name, suffixes[i])
+                            ? v6n_name_volume(s->container_name, (v6n_volume_kind)i)
                             : v6n_strdup(overrides[i]);
         if (!s->volumes[i])
             return v6n_err_nomem();
@@ -157,7 +149,7 @@ static int set_labels_and_command(v6n_spec_ctx *ctx)
     v6n_node_spec *s = ctx->spec;
     bool system = s->scope == V6N_SCOPE_SYSTEM;
     int rc = V6N_OK;
-    const char *keys[] = {"vantage6-type", "system", "name"};
+    const char *keys[] = {V6N_LABEL_TYPE, V6N_LABEL_SYSTEM, V6N_LABEL_NAME};
     const char *values[] = {"node", system ? "True" : "False", s->node_name};
     for (int i = 0; !rc && i < 3; i++) {
         rc = v6n_strlist_push(&s->label_keys, keys[i]);
@@ -178,60 +170,25 @@ static int add_base_env(v6n_spec_ctx *ctx)
     v6n_node_spec *s = ctx->spec;
     /* The SSH and squid volume names are passed too (vantage6 forgets them, so
      * overridden names never reached the node). */
-    const char *keys[] = {"DATA_VOLUME_NAME", "VPN_VOLUME_NAME", "SSH_TUNNEL_VOLUME_NAME",
-                          "SSH_SQUID_VOLUME_NAME"};
     int rc = V6N_OK;
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
-        rc = v6n_strlist_pushf(&s->env, "%s=%s", keys[i], s->volumes[i]);
-    return rc ? rc : v6n_strlist_push(&s->env, "PRIVATE_KEY=/mnt/private_key.pem");
+        rc = v6n_strlist_pushf(&s->env, "%s=%s", V6N_BASE_ENV[i], s->volumes[i]);
+    return rc ? rc
+              : v6n_strlist_pushf(&s->env, "%s=/mnt/private_key.pem",
+                                  V6N_BASE_ENV[V6N_VOLUME_COUNT]);
 }
 
-static bool env_has(const v6n_node_spec *s, const char *key)
-{
-    size_t n = strlen(key);
-    for (size_t i = 0; i < s->env.len; i++) {
-        const char *e = s->env.items[i];
-        if (strncmp(e, key, n) == 0 && (e[n] == '=' || e[n] == '\0'))
-            return true;
-    }
-    return false;
-}
-
-/* node_extra_env, after the checks of contract section 7. */
+/* node_extra_env, checked when the config was parsed (contract section 7). */
 static int add_extra_env(v6n_spec_ctx *ctx)
 {
-    const v6n_config *c = ctx->config;
-    const v6n_ynode *extra = v6n_ymap_get(c->root, "node_extra_env");
-    char key[320];
-    for (size_t i = 0; extra && i < extra->n; i++) {
-        const v6n_ynode *k = extra->keys[i], *v = extra->items[i];
-        snprintf(key, sizeof(key), "node_extra_env.%s", k->str);
-        if (!v6n_is_identifier(k->str)) {
-            v6n_buf q = V6N_BUF_INIT;
-            int rc = v6n_buf_quote(&q, k->str);
-            rc = rc ? rc
-                    : v6n_config_err(c, key,
-                                     "environment variable name %s is not allowed: use "
-                                     "letters, digits and underscores, not starting with a digit",
-                                     q.ptr);
-            v6n_buf_free(&q);
-            return rc;
-        }
-        if (env_has(ctx->spec, k->str))
-            return v6n_config_err(c, key,
-                                  "cannot overwrite the node environment variable %s, which "
-                                  "libv6node sets itself",
-                                  k->str);
-        if (v->type == V6N_Y_MAP || v->type == V6N_Y_SEQ)
-            return v6n_config_err(c, key, "must be a single value (got %s)",
-                                  v6n_ytype_name(v->type));
-        int rc = v->type == V6N_Y_NULL
-                     ? v6n_strlist_push(&ctx->spec->env, k->str)
-                     : v6n_strlist_pushf(&ctx->spec->env, "%s=%s", k->str, v->str);
-        if (rc)
-            return rc;
+    const v6n_node_config *m = &ctx->config->node;
+    int rc = V6N_OK;
+    for (size_t i = 0; !rc && i < m->n_extra_env; i++) {
+        const v6n_config_pair *e = &m->extra_env[i];
+        rc = e->value ? v6n_strlist_pushf(&ctx->spec->env, "%s=%s", e->key, e->value)
+                      : v6n_strlist_push(&ctx->spec->env, e->key);
     }
-    return V6N_OK;
+    return rc;
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -239,40 +196,18 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Spaces and control characters: not in a host name or address. */
-static bool has_space(const char *s)
-{
-    for (; *s; s++)
-        if (*s == ' ' || (unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
 /* node_extra_hosts as "host:ip", sorted by host as docker-py does. */
 static int add_extra_hosts(v6n_spec_ctx *ctx)
 {
-    const v6n_config *c = ctx->config;
-    const v6n_ynode *hosts = v6n_ymap_get(c->root, "node_extra_hosts");
-    char key[320];
-    for (size_t i = 0; hosts && i < hosts->n; i++) {
-        const v6n_ynode *k = hosts->keys[i], *v = hosts->items[i];
-        snprintf(key, sizeof(key), "node_extra_hosts.%s", k->str);
-        if (k->str[0] == '\0' || strchr(k->str, ':') || has_space(k->str))
-            return v6n_config_err(c, key, "'%s' is not a host name (no ':' or spaces allowed)",
-                                  k->str);
-        if (v->type == V6N_Y_MAP || v->type == V6N_Y_SEQ || v->type == V6N_Y_NULL ||
-            v->str[0] == '\0' || has_space(v->str))
-            return v6n_config_err(c, key, "must be an IP address or host-gateway (got %s)",
-                                  v->type == V6N_Y_STR ? "a value with spaces or nothing"
-                                                       : v6n_ytype_name(v->type));
-        int rc = v6n_strlist_pushf(&ctx->spec->extra_hosts, "%s:%s", k->str, v->str);
-        if (rc)
-            return rc;
-    }
-    if (ctx->spec->extra_hosts.len > 1)
+    const v6n_node_config *m = &ctx->config->node;
+    int rc = V6N_OK;
+    for (size_t i = 0; !rc && i < m->n_extra_hosts; i++)
+        rc = v6n_strlist_pushf(&ctx->spec->extra_hosts, "%s:%s", m->extra_hosts[i].key,
+                               m->extra_hosts[i].value);
+    if (!rc && ctx->spec->extra_hosts.len > 1)
         qsort(ctx->spec->extra_hosts.items, ctx->spec->extra_hosts.len, sizeof(char *),
               compare_strings);
-    return V6N_OK;
+    return rc;
 }
 
 static int build(v6n_spec_ctx *ctx)

@@ -12,11 +12,6 @@
 
 #include "internal.h"
 
-const char *const V6N_VOLUME_TARGETS[V6N_VOLUME_COUNT] = {"/mnt/data", "/mnt/vpn", "/mnt/ssh",
-                                                          "/mnt/squid"};
-
-static const char *const FILE_BASED_TYPES[] = {"folder", "csv", "parquet", "excel", NULL};
-
 char *v6n_spec_local_path(const v6n_spec_ctx *ctx, const char *path)
 {
     return v6n_path_absolute(path, ctx->working_dir);
@@ -133,27 +128,24 @@ static int add_fixed_mounts(v6n_spec_ctx *ctx)
 /* Contract section 6, private key. */
 static int add_private_key(v6n_spec_ctx *ctx)
 {
-    const v6n_ynode *enc = v6n_ymap_get(ctx->config->root, "encryption");
-    const v6n_ynode *configured = v6n_ymap_get(enc, "private_key");
-    const v6n_ynode *enabled = v6n_ymap_get(enc, "enabled");
+    const v6n_node_config *m = &ctx->config->node;
     const char *key = "encryption.private_key";
     const char *file = "private_key.pem";
     if (!v6n_str_empty(ctx->opts->private_key)) {
         file = ctx->opts->private_key;
         key = "private_key";
-    } else if (v6n_ynode_truthy(configured)) {
-        file = configured->str;
+    } else if (m->private_key) {
+        file = m->private_key;
     }
     char *path = v6n_path_join(ctx->spec->data_dir, file); /* absolute stays absolute */
     if (!path)
         return v6n_err_nomem();
     int rc = V6N_OK;
-    bool named = !v6n_str_empty(ctx->opts->private_key) || v6n_ynode_truthy(configured);
-    bool wanted = enabled && enabled->boolean;
-    if (ctx->opts->no_local_checks ? (wanted || named) : v6n_path_exists(path))
+    bool named = !v6n_str_empty(ctx->opts->private_key) || m->private_key;
+    if (ctx->opts->no_local_checks ? (m->encryption_enabled || named) : v6n_path_exists(path))
         rc = add_host_bind(ctx, key, path, "/mnt/private_key.pem",
                            ctx->release->private_key_read_only);
-    else if (enabled && enabled->boolean)
+    else if (m->encryption_enabled)
         rc = v6n_config_err(ctx->config, key,
                             "encryption is enabled but the private key file '%s' does not "
                             "exist (the node would fail to start)",
@@ -162,49 +154,25 @@ static int add_private_key(v6n_spec_ctx *ctx)
     return rc;
 }
 
-static bool valid_tunnel_host(const char *h)
-{
-    return v6n_is_node_name(h) && h[0] != '.' && h[0] != '-';
-}
-
-/* Contract section 6, ssh tunnel identity keys. */
+/* Contract section 6, ssh tunnel identity keys (their shape was checked when
+ * the config was parsed; the key file must exist here). */
 static int add_ssh_keys(v6n_spec_ctx *ctx)
 {
-    const v6n_config *c = ctx->config;
-    const v6n_ynode *tunnels = v6n_ymap_get(c->root, "ssh-tunnels");
+    const v6n_node_config *m = &ctx->config->node;
     char key[96], target[512];
-    for (size_t i = 0; tunnels && i < tunnels->n; i++) {
-        const v6n_ynode *t = tunnels->items[i];
-        snprintf(key, sizeof(key), "ssh-tunnels[%zu]", i);
-        if (t->type != V6N_Y_MAP)
-            return v6n_config_err(c, key,
-                                  "must be a mapping with hostname and ssh.identity.key "
-                                  "(got %s)",
-                                  v6n_ytype_name(t->type));
-        const v6n_ynode *host = v6n_ymap_get(t, "hostname");
-        snprintf(key, sizeof(key), "ssh-tunnels[%zu].hostname", i);
-        if (!host || host->type != V6N_Y_STR || !valid_tunnel_host(host->str) ||
-            strlen(host->str) > 255)
-            return v6n_config_err(
-                c, key,
-                "each ssh tunnel needs a hostname of letters, digits, '.', "
-                "'_' and '-' (got %s)",
-                host ? (host->type == V6N_Y_STR ? host->str : v6n_ytype_name(host->type))
-                     : "nothing");
-        const v6n_ynode *ident =
-            v6n_ymap_get(v6n_ymap_get(v6n_ymap_get(t, "ssh"), "identity"), "key");
+    for (size_t i = 0; i < m->n_tunnels; i++) {
+        const v6n_ssh_tunnel *t = &m->tunnels[i];
         snprintf(key, sizeof(key), "ssh-tunnels[%zu].ssh.identity.key", i);
-        if (!v6n_ynode_truthy(ident) || ident->type != V6N_Y_STR)
-            return v6n_config_err(c, key, "ssh tunnel '%s' has no identity key file", host->str);
-        char *path = v6n_spec_local_path(ctx, ident->str);
+        char *path = v6n_spec_local_path(ctx, t->identity_key);
         if (!path)
             return v6n_error_last()->code;
         int rc;
         if (!ctx->opts->no_local_checks && !v6n_path_exists(path)) {
-            rc = v6n_config_err(c, key, "ssh tunnel '%s': identity key file '%s' does not exist",
-                                host->str, path);
+            rc = v6n_config_err(ctx->config, key,
+                                "ssh tunnel '%s': identity key file '%s' does not exist",
+                                t->hostname, path);
         } else {
-            snprintf(target, sizeof(target), "/mnt/ssh/%s.pem.tmp", host->str);
+            snprintf(target, sizeof(target), "/mnt/ssh/%s.pem.tmp", t->hostname);
             rc = add_host_bind(ctx, key, path, target, false);
         }
         free(path);
@@ -212,14 +180,6 @@ static int add_ssh_keys(v6n_spec_ctx *ctx)
             return rc;
     }
     return V6N_OK;
-}
-
-static bool one_of(const char *s, const char *const *list)
-{
-    for (; *list; list++)
-        if (strcmp(s, *list) == 0)
-            return true;
-    return false;
 }
 
 /* A uri that Docker would take for a path rather than a volume name, and that
@@ -249,53 +209,26 @@ static int db_error(v6n_spec_ctx *ctx, size_t i, const char *field, const char *
     return v6n_config_err(ctx->config, key, "%s", what);
 }
 
-/* One database: its env entry and, when it is a file or folder, its mount. */
-static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_ynode *db)
+/* One database: its env entry and, when it is a file or folder, its mount.
+ * Its label and uri were checked when the config was parsed; mount_mode is
+ * checked here, as only some releases read it. */
+static int add_database(v6n_spec_ctx *ctx, size_t i, const v6n_database_entry *db)
 {
-    const char *label = v6n_ymap_get(db, "label")->str;
-    const char *uri = v6n_ymap_get(db, "uri")->str;
-    const char *type = v6n_ymap_get(db, "type")->str;
-    const v6n_ynode *mode_node = v6n_ymap_get(db, "mount_mode");
-
-    if (strlen(label) > V6N_LABEL_MAX)
-        return db_error(ctx, i, "label", "database label is %zu characters long; at most %d",
-                        strlen(label), V6N_LABEL_MAX);
-    if (!v6n_is_identifier(label))
-        return db_error(ctx, i, "label",
-                        "database label '%s' is not allowed: use ASCII letters, digits and "
-                        "underscores, not starting with a digit",
-                        label);
-    for (size_t j = 0; j < i; j++)
-        if (strcmp(v6n_ymap_get(ctx->config->databases->items[j], "label")->str, label) == 0) {
-            char other[32];
-            snprintf(other, sizeof(other), "databases[%zu]", j);
-            return db_error(ctx, i, "label", "duplicate database label '%s' (also used by %s)",
-                            label, other);
-        }
-
-    /* mount_mode: str(value).lower(), default copy (before 4.14 not read at all) */
-    char mode[16] = "copy";
-    if (mode_node && ctx->release->db_mount_modes) {
-        const char *m = mode_node->str;
-        size_t n = strlen(m);
-        if (n >= sizeof(mode))
-            n = sizeof(mode) - 1;
-        for (size_t k = 0; k < n; k++)
-            mode[k] = (char)((m[k] >= 'A' && m[k] <= 'Z') ? m[k] + 32 : m[k]);
-        mode[n] = '\0';
-        if (strcmp(mode, "copy") != 0 && strcmp(mode, "ro") != 0)
+    const char *label = db->label, *uri = db->uri, *type = db->type;
+    bool file_based = db->file_based;
+    bool read_only = false;
+    if (ctx->release->db_mount_modes) {
+        if (strcmp(db->mount_mode, "copy") != 0 && strcmp(db->mount_mode, "ro") != 0)
             return db_error(ctx, i, "mount_mode",
-                            "mount_mode '%s' is not supported: use 'copy' or 'ro'", mode_node->str);
+                            "mount_mode '%s' is not supported: use 'copy' or 'ro'",
+                            db->mount_mode_raw);
+        read_only = strcmp(db->mount_mode, "ro") == 0;
+        if (read_only && !file_based)
+            return db_error(ctx, i, "mount_mode",
+                            "mount_mode ro is only supported for file or folder databases "
+                            "(folder, csv, parquet, excel), not '%s'",
+                            type);
     }
-    bool file_based = one_of(type, FILE_BASED_TYPES);
-    bool read_only = strcmp(mode, "ro") == 0;
-    if (read_only && !file_based)
-        return db_error(ctx, i, "mount_mode",
-                        "mount_mode ro is only supported for file or folder databases "
-                        "(folder, csv, parquet, excel), not '%s'",
-                        type);
-    if (uri[0] == '\0')
-        return db_error(ctx, i, "uri", "the database uri is empty");
 
     char *local = v6n_spec_local_path(ctx, uri);
     if (!local)
@@ -386,11 +319,10 @@ int v6n_spec_add_mounts(v6n_spec_ctx *ctx)
         rc = add_private_key(ctx);
     if (!rc)
         rc = add_ssh_keys(ctx);
-    const v6n_ynode *dbs = ctx->config->databases;
-    for (size_t i = 0; !rc && dbs && i < dbs->n; i++)
-        rc = add_database(ctx, i, dbs->items[i]);
-    const v6n_ynode *extra = v6n_ymap_get(ctx->config->root, "node_extra_mounts");
-    for (size_t i = 0; !rc && extra && i < extra->n; i++)
-        rc = v6n_strlist_push(&ctx->spec->binds, extra->items[i]->str);
+    const v6n_node_config *m = &ctx->config->node;
+    for (size_t i = 0; !rc && i < m->n_databases; i++)
+        rc = add_database(ctx, i, &m->databases[i]);
+    for (size_t i = 0; !rc && i < m->n_extra_mounts; i++)
+        rc = v6n_strlist_push(&ctx->spec->binds, m->extra_mounts[i]);
     return rc;
 }

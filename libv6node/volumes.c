@@ -6,38 +6,6 @@
 
 #include "internal.h"
 
-/* JSON text of {"<key>": [values...]} or {"Name": value} style bodies. */
-static char *json_object(const char *key, const char *const *values, size_t n, bool as_list)
-{
-    yajl_gen g = yajl_gen_alloc(NULL);
-    if (!g)
-        return NULL;
-    yajl_gen_map_open(g);
-    yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-    if (as_list)
-        yajl_gen_array_open(g);
-    for (size_t i = 0; i < n; i++)
-        yajl_gen_string(g, (const unsigned char *)values[i], strlen(values[i]));
-    if (as_list)
-        yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-    const unsigned char *buf;
-    size_t len;
-    char *out = NULL;
-    if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
-        out = v6n_strndup((const char *)buf, len);
-    yajl_gen_free(g);
-    return out;
-}
-
-char *v6n_json_filters(const char *key, const char *const *values, size_t n)
-{
-    char *json = json_object(key, values, n, true);
-    char *escaped = json ? v6n_escape(json) : NULL;
-    free(json);
-    return escaped;
-}
-
 /* Which of `names` exist: one request (the engine's name filter matches
  * substrings, so the answer is checked for exact names). */
 static int volumes_existing(v6n_client *c, const char *const *names, size_t n, bool *exists)
@@ -64,7 +32,7 @@ static int volumes_existing(v6n_client *c, const char *const *names, size_t n, b
 static int volume_create(v6n_client *c, const char *name)
 {
     const char *names[] = {name};
-    char *body = json_object("Name", names, 1, false);
+    char *body = v6n_json_object("Name", names, 1, false);
     if (!body)
         return v6n_err_nomem();
     /* the name goes in the body; the path has none */

@@ -56,6 +56,8 @@ def b64(s):
 IMAGES = [
     "harbor2.vantage6.ai/infrastructure/node:cotopaxi",
     "harbor2.vantage6.ai/infrastructure/node@sha256:" + "0" * 64,
+    # 4.15's default registry: the credentials are those of the host ghcr.io
+    "ghcr.io/vantage6/infrastructure/node:4.15",
     "debian:12",
     "library/debian",
     "index.docker.io/library/debian:12",
@@ -71,7 +73,8 @@ CASES = [
     ("no config file", None, "home", {}, False),
     ("auths with email", json.dumps({"auths": {
         "harbor2.vantage6.ai": {"auth": b64("alice:s3cret:with:colons"), "email": "a@example.org"},
-        "registry.example": {"auth": b64("bob:pw")}}}), "home", {}, False),
+        "registry.example": {"auth": b64("bob:pw")},
+        "ghcr.io": {"auth": b64("gh-user:ghp_token")}}}), "home", {}, False),
     ("legacy url keys and the hub", json.dumps({"auths": {
         "https://harbor2.vantage6.ai/v1/": {"auth": b64("bob:pw")},
         "https://index.docker.io/v1/": {"auth": b64("hub:hub")},

@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Run the vantage6 conformance check, creating its venv (vantage6 4.14.0 from
-# PyPI, which brings docker-py 7.1.0) on first use.
-# Usage: run.sh VENV_DIR V6NODE FIXTURES_DIR     the fixtures (vantage6_conformance.py)
-#        run.sh VENV_DIR --auth AUTH_PROBE         registry credentials (registry_auth_diff.py)
+# Run the vantage6 conformance checks. The venvs (one per vantage6 release, from PyPI) are
+# made on first use and kept outside the source tree (matrix.py: $V6N_CONFORMANCE_CACHE,
+# else ${XDG_CACHE_HOME:-~/.cache}/libv6node/conformance), so a fresh clone reuses them.
+# Usage: run.sh --matrix V6NODE FIXTURES_DIR [matrix.py options]   every fixture x release
+#        run.sh --auth AUTH_PROBE                                  registry credentials
 set -euo pipefail
-venv=$1
 here=$(cd "$(dirname "$0")" && pwd)
 python=${V6N_PYTHON:-python3}
 
-if ! "$venv/bin/python" -c 'import vantage6.cli, docker' 2>/dev/null; then
-  echo "conformance: creating $venv with vantage6==4.14.0 (once)" >&2
-  rm -rf "$venv"
-  "$python" -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check vantage6==4.14.0
-fi
-if [ "$2" = --auth ]; then
-  exec "$venv/bin/python" "$here/registry_auth_diff.py" --probe "$3"
-fi
-exec "$venv/bin/python" "$here/vantage6_conformance.py" --v6node "$2" --fixtures "$3"
+case ${1:-} in
+  --matrix)
+    shift
+    v6node=$1 fixtures=$2
+    shift 2
+    exec "$python" "$here/matrix.py" --v6node "$v6node" --fixtures "$fixtures" "$@"
+    ;;
+  --auth)
+    # docker-py 7.1.0 computes the header: the newest release's venv has it.
+    venv=$("$python" "$here/matrix.py" --ensure-venv 4.15.2)
+    exec "$venv/bin/python" "$here/registry_auth_diff.py" --probe "$2"
+    ;;
+  *)
+    echo "usage: run.sh --matrix V6NODE FIXTURES_DIR [options] | run.sh --auth AUTH_PROBE" >&2
+    exit 2
+    ;;
+esac

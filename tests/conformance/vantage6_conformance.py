@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Differential conformance check: official vantage6 4.14.0 `v6 node start` vs `v6node spec`.
+"""Differential conformance check: one official vantage6 4.x `v6 node start` vs `v6node spec`.
 
 For every spec fixture (tests/fixtures/NN-name) this runs
 
-  * ours:   `v6node spec <args>`, and takes the "create" object it prints;
-  * theirs: the real vantage6 CLI (`v6 node start <args>`, in-process, in a forked child)
+  * ours:   `v6node spec --vantage6-version X <args>`, and takes the "create" object it prints;
+  * theirs: the real vantage6 X CLI (`v6 node start <args>`, in-process, in a forked child)
             against a fake, recording Docker Engine on a unix socket, and takes the body of
             the `POST /containers/create` request that docker-py sends;
 
@@ -13,10 +13,11 @@ so order is part of what we promise). Known, deliberate differences from the con
 (shared/spec/libv6node-behaviour.md) are normalised or reported as DEVIATION; anything else
 is a FAIL with a diff.
 
-Run it with the python of a venv that has `vantage6==4.14.0` installed:
+Run it with the python of a venv that has `vantage6==X` installed (matrix.py makes those
+venvs and runs this once per release of releases.py):
 
-    <venv>/bin/python tests/conformance/vantage6_conformance.py \
-        --v6node build/cli/v6node --fixtures tests/fixtures [--only NAME...]
+    <venv>/bin/python tests/conformance/vantage6_conformance.py --release X \
+        --v6node build/cli/v6node --fixtures tests/fixtures [--only NAME...] [--json OUT]
 
 Exit status: 0 when everything comparable matches, 1 on any FAIL, 2 on a setup problem.
 Nothing here ever talks to a real engine, registry or vantage6 server: the child process
@@ -43,13 +44,12 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-# The versions this check is about: the create body is docker-py 7.1's rendering of what
-# vantage6 4.14.0 passes to `containers.run`.
-EXPECTED_VERSIONS = {"vantage6": "4.14.0", "docker": "7.1.0"}
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+import releases as release_table  # noqa: E402
 
 # libv6node-only `spec` options: the official CLI has no equivalent, so such fixtures
 # cannot be reproduced with it.
@@ -65,8 +65,8 @@ SKIPPED_DEVIATIONS = {
 }
 
 # Error fixtures whose rule IS a deviation: there the official tool crashes, warns or
-# builds a broken container, so it is not expected to refuse. Every other error fixture
-# must also be refused by vantage6 (non-zero exit or no create request).
+# builds a broken container, so it is not expected to refuse. Every other fixture that
+# libv6node refuses must also be refused by vantage6 (non-zero exit or no create request).
 ERROR_DEVIATIONS = {
     "19-private-key-missing-encryption-on": "contract §6: official only warns, node fails later",
     "21-ssh-tunnel-no-key": "contract §6: official crashes (Path(None))",
@@ -81,19 +81,39 @@ ERROR_DEVIATIONS = {
     "53-colon-in-path": "':' in a bind source: official passes it on, the engine misparses it",
 }
 
-# Bind targets whose source vantage6 may leave relative (as written in the config or `.`)
-# where libv6node makes it absolute against the working directory. Each is a documented
-# deviation, so such a difference is reported as DEVIATION, not FAIL.
+
+@dataclass(frozen=True)
+class RelativeSource:
+    """A bind target whose source vantage6 leaves relative (as written in the config, or
+    `.`) where libv6node makes it absolute against the working directory: a documented
+    deviation, reported as DEVIATION, in the releases [since, until] (inclusive)."""
+
+    target: re.Pattern
+    why: str
+    since: tuple = (4,)
+    until: tuple = (4, 999)
+
+    def applies(self, release: tuple) -> bool:
+        return self.since <= release[: len(self.since)] and release[: len(self.until)] <= self.until
+
+
 RELATIVE_SOURCE_DEVIATIONS = (
-    (re.compile(r"^/mnt/ssh/[^/]+\.pem\.tmp$"), "ssh key kept as written (facts §1.12)"),
-    (re.compile(r"^/mnt/config$"), "config dir '.' (contract §4: never relative)"),
-    (re.compile(r"^/mnt/log$"), "relative `directories.log` kept as written; libv6node makes "
-     "it absolute against the working dir (docs/behaviour.md)"),
-    (re.compile(r"^/mnt/private_key\.pem$"), "key under a relative `directories.data` kept "
-     "relative; libv6node makes it absolute (docs/behaviour.md)"),
+    RelativeSource(re.compile(r"^/mnt/ssh/[^/]+\.pem\.tmp$"), "ssh key kept as written (facts §1.12)"),
+    RelativeSource(re.compile(r"^/mnt/config$"), "config dir '.' of the current-directory "
+                   "fallback (contract §4: never relative)", until=(4, 14)),
+    RelativeSource(re.compile(r"^/mnt/config/[^/]+\.yaml$"), "config file './NAME.yaml' of the "
+                   "current-directory fallback kept relative: Docker would take it for a volume "
+                   "name (contract §4: never relative)", since=(4, 15)),
+    RelativeSource(re.compile(r"^/mnt/log$"), "relative `directories.log` kept as written; "
+                   "libv6node makes it absolute against the working dir (docs/behaviour.md)"),
+    RelativeSource(re.compile(r"^/mnt/private_key\.pem$"), "key under a relative "
+                   "`directories.data` kept relative; libv6node makes it absolute (docs/behaviour.md)"),
     # database mounts: /mnt/<label><suffix>, i.e. any /mnt/<x> that is not a fixed mount
-    (re.compile(r"^/mnt/(?!(log|data|vpn|ssh|squid|config|private_key\.pem)$)[^/]+$"),
-     "database path kept as written (facts §1.14, --force-db-mount)"),
+    RelativeSource(re.compile(r"^/mnt/(?!(log|data|vpn|ssh|squid|config|private_key\.pem)$)[^/]+$"),
+                   "database path kept as written (facts §1.14, --force-db-mount)", since=(4, 14)),
+    RelativeSource(re.compile(r"^/mnt/(?!(log|data|vpn|ssh|squid|config|private_key\.pem)$)[^/]+$"),
+                   "database path kept as written: before 4.14 an existing path is not resolved "
+                   "(RELEASES.md, 4.13 -> 4.14)", until=(4, 13)),
 )
 
 CHILD_TIMEOUT_S = 30.0
@@ -111,7 +131,6 @@ class Case:
     args: list[str]
     env: dict[str, str]
     cwd: Path
-    expects_error: bool
 
 
 def fixture_lines(path: Path, dir_: Path) -> list[str]:
@@ -142,7 +161,6 @@ def materialise(src: Path, root: Path) -> Case:
         args=fixture_lines(dir_ / "args", dir_),
         env=env,
         cwd=dir_ / cwd_lines[0] if cwd_lines else dir_,
-        expects_error=(dir_ / "expected-error").exists(),
     )
 
 
@@ -174,8 +192,9 @@ class Ours:
     stderr: str
 
 
-def run_v6node(v6node: str, case: Case) -> Ours:
-    proc = subprocess.run([v6node, "spec", *case.args, "--vantage6-version", "4.14"], env=case.env, cwd=case.cwd,
+def run_v6node(v6node: str, version_args: list[str], case: Case) -> Ours:
+    """`v6node spec [--vantage6-version X] ARGS` in the fixture's environment and cwd."""
+    proc = subprocess.run([v6node, "spec", *version_args, *case.args], env=case.env, cwd=case.cwd,
                           capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
     spec = None
     if proc.returncode == 0:
@@ -406,6 +425,23 @@ def confine_mkdir(root: str) -> None:
     os.mkdir = mkdir        # os.makedirs and Path.mkdir both call os.mkdir
 
 
+def confine_logging(root: str) -> None:
+    """Before 4.14, `-c` leaves `LOGGING_ENABLED` on (RELEASES.md, decorator.py), so the
+    context opens the host log file `<log dir>/node_<scope>.log`. Inside the temp copy that
+    is fine. Outside it (system-scope defaults) `confine_mkdir` made no folder, and the open
+    would fail where the real CLI run as root succeeds; it only adds log handlers and never
+    changes the create body, so it is skipped there."""
+    from vantage6.common.context import AppContext
+    original = AppContext.setup_logging
+
+    def setup_logging(self):
+        if os.path.abspath(os.fspath(self.log_file)).startswith(root + os.sep):
+            return original(self)
+        return None
+
+    AppContext.setup_logging = setup_logging
+
+
 def not_in_docker() -> bool:
     return False
 
@@ -442,11 +478,13 @@ def patch_vantage6(server_version: str | None, state: dict) -> None:
     ClientBase.request = no_server
 
 
-def invoke_v6(args: list[str]) -> int:
-    """`v6 node start ARGS` as the console script runs it; returns the exit code."""
-    from vantage6.cli.cli import cli_complete
+def invoke_v6(entry: tuple[str, str, list[str]], args: list[str]) -> int:
+    """`v6 node start ARGS` as the console script runs it; returns the exit code.
+    `entry` is (module, click object, subcommands): `v6 node start`, or 4.0.x's `vnode start`."""
+    module, obj, subcommands = entry
+    command = getattr(importlib.import_module(module), obj)
     try:
-        cli_complete.main(args=["node", "start", *args], prog_name="v6", standalone_mode=True)
+        command.main(args=[*subcommands, *args], prog_name=obj, standalone_mode=True)
         return 0
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
@@ -458,7 +496,7 @@ def invoke_v6(args: list[str]) -> int:
         return 1
 
 
-def child_main(case: Case, args: list[str], server_version: str | None,
+def child_main(case: Case, entry: tuple, args: list[str], server_version: str | None,
                sock_path: str, root: str, result_path: str, log_path: str) -> None:
     """Runs in the forked child: a private environment, engine, patches and CLI run."""
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -475,8 +513,9 @@ def child_main(case: Case, args: list[str], server_version: str | None,
     server = start_fake_engine(sock_path, recorder)
     block_network(sock_path)
     confine_mkdir(root)
+    confine_logging(root)
     patch_vantage6(server_version, state)
-    code = invoke_v6(args)
+    code = invoke_v6(entry, args)
     server.shutdown()
     server.server_close()
 
@@ -487,7 +526,7 @@ def child_main(case: Case, args: list[str], server_version: str | None,
         json.dump(result, fh)
 
 
-def run_vantage6(case: Case, args: list[str], server_version: str | None, root: Path,
+def run_vantage6(case: Case, entry: tuple, args: list[str], server_version: str | None, root: Path,
                  index: int) -> Theirs:
     """Fork, so each run gets fresh vantage6 singletons/env/cwd but shares the one import."""
     run_dir = root / f".run{index}"
@@ -500,7 +539,8 @@ def run_vantage6(case: Case, args: list[str], server_version: str | None, root: 
     if pid == 0:
         code = 0
         try:
-            child_main(case, args, server_version, sock_path, str(root), str(result_path), str(log_path))
+            child_main(case, entry, args, server_version, sock_path, str(root), str(result_path),
+                       str(log_path))
         except BaseException:
             traceback.print_exc()
             code = 3
@@ -586,7 +626,7 @@ def normalise_ours(create: dict) -> dict:
     return create
 
 
-def relative_source_deviation(diff: tuple, cwd: Path) -> str | None:
+def relative_source_deviation(diff: tuple, cwd: Path, release: tuple) -> str | None:
     """The reason if a Binds difference is only vantage6 keeping a source relative that we
     made absolute against the working dir (see RELATIVE_SOURCE_DEVIATIONS), else None."""
     path, ours, theirs = diff
@@ -600,7 +640,8 @@ def relative_source_deviation(diff: tuple, cwd: Path) -> str | None:
     absolute = os.path.normpath(os.path.join(cwd, rel))
     if ours_source not in (absolute, os.path.realpath(absolute)):
         return None
-    return next((why for pattern, why in RELATIVE_SOURCE_DEVIATIONS if pattern.match(target)), None)
+    return next((d.why for d in RELATIVE_SOURCE_DEVIATIONS
+                 if d.applies(release) and d.target.match(target)), None)
 
 
 def volumes_follow_binds(create: dict) -> bool:
@@ -612,7 +653,7 @@ def volumes_follow_binds(create: dict) -> bool:
     return derived == list(create.get("Volumes", {}))
 
 
-def classify(diffs: list, ours_create: dict, cwd: Path) -> list[tuple[tuple, str | None]]:
+def classify(diffs: list, ours_create: dict, cwd: Path, release: tuple) -> list[tuple[tuple, str | None]]:
     """Pair each difference with the known deviation that explains it, or None (a failure).
 
     A `Volumes` key differs whenever its bind differs, because docker-py derives the key
@@ -628,7 +669,7 @@ def classify(diffs: list, ours_create: dict, cwd: Path) -> list[tuple[tuple, str
         if d[0].startswith("create.Volumes") and derived_ok:
             out.append((d, "derived by docker-py from the Binds difference"))
         else:
-            out.append((d, relative_source_deviation(d, cwd)))
+            out.append((d, relative_source_deviation(d, cwd, release)))
     return out
 
 
@@ -642,10 +683,13 @@ def compare(ours: dict, theirs: Theirs) -> list:
 
 # --------------------------------------------------------------------------- reporting
 
+STATUSES = ("MATCH", "DEVIATION", "REFUSED", "SKIP", "FAIL")
+
+
 @dataclass
 class Outcome:
     name: str
-    status: str                 # MATCH | DEVIATION | SKIP | FAIL | REFUSED | ACCEPTED
+    status: str                 # one of STATUSES
     note: str = ""
     details: list[str] = field(default_factory=list)
     error_row: tuple | None = None
@@ -669,29 +713,32 @@ def last_message(text: str, case: Case) -> str:
     return msg if len(msg) <= 110 else msg[:107] + "..."
 
 
-def judge_error_fixture(case: Case, ours: Ours, theirs: Theirs) -> Outcome:
+def judge_refused_by_us(case: Case, ours: Ours, theirs: Theirs) -> Outcome:
+    """libv6node refused the fixture for this release: vantage6 must refuse it too, unless the
+    refusal is a documented deviation (ERROR_DEVIATIONS)."""
     refused = theirs.exit_code != 0 or theirs.create is None
     deviation = ERROR_DEVIATIONS.get(case.name)
     verdict = "refused" if refused else "ACCEPTED (create sent)"
     row = (case.name, "deviation" if deviation else "must refuse", ours.exit_code,
            theirs.exit_code, "yes" if theirs.create else "no", verdict, last_message(theirs.output, case))
+    if ours.exit_code < 0 or ours.exit_code > 2:
+        return Outcome(case.name, "FAIL", f"v6node spec crashed or failed oddly (exit {ours.exit_code})",
+                       tail(ours.stderr, case), error_row=row)
     if deviation:
-        return Outcome(case.name, "SKIP", f"expected-error, deviation: {deviation}; vantage6 {verdict}",
+        return Outcome(case.name, "SKIP", f"refused, deviation: {deviation}; vantage6 {verdict}",
                        error_row=row)
     if refused:
-        return Outcome(case.name, "REFUSED", f"expected-error; vantage6 also refuses (exit {theirs.exit_code})",
-                       error_row=row)
-    return Outcome(case.name, "FAIL", "expected-error, but vantage6 accepts it and creates the container",
-                   tail(theirs.output, case), error_row=row)
+        return Outcome(case.name, "REFUSED", f"v6node and vantage6 both refuse (exit {ours.exit_code} / "
+                       f"{theirs.exit_code})", error_row=row)
+    return Outcome(case.name, "FAIL", "v6node refuses, but vantage6 accepts it and creates the container",
+                   [f"v6node: {ln}" for ln in tail(ours.stderr, case, 3)] + tail(theirs.output, case),
+                   error_row=row)
 
 
-def judge_comparable(case: Case, ours: Ours, theirs: Theirs) -> Outcome:
-    if ours.spec is None:
-        return Outcome(case.name, "FAIL", f"v6node spec failed (exit {ours.exit_code})",
-                       tail(ours.stderr, case))
+def judge_comparable(case: Case, ours: Ours, theirs: Theirs, release: tuple) -> Outcome:
     if theirs.create is None:
-        return Outcome(case.name, "FAIL", f"vantage6 sent no create request (exit {theirs.exit_code})",
-                       tail(theirs.output, case)
+        return Outcome(case.name, "FAIL", f"v6node builds it, but vantage6 sent no create request "
+                       f"(exit {theirs.exit_code})", tail(theirs.output, case)
                        + ([f"unexpected engine requests: {theirs.unexpected}"] if theirs.unexpected else []))
     diffs = compare(ours.spec, theirs)
     notes = []
@@ -701,7 +748,7 @@ def judge_comparable(case: Case, ours: Ours, theirs: Theirs) -> Outcome:
         notes.append(f"vantage6 exit {theirs.exit_code} after create")
     if theirs.unexpected:
         notes.append(f"unexpected engine requests: {theirs.unexpected}")
-    deviations = classify(diffs, ours.spec["create"], case.cwd)
+    deviations = classify(diffs, ours.spec["create"], case.cwd, release)
     failures = [d for d, why in deviations if why is None]
     known = [(d, why) for d, why in deviations if why is not None]
     lines = [f"{p}: ours {show(o, case)} | vantage6 {show(t, case)}" for p, o, t in failures]
@@ -716,26 +763,28 @@ def judge_comparable(case: Case, ours: Ours, theirs: Theirs) -> Outcome:
     return Outcome(case.name, "MATCH", note)
 
 
-def run_case(src: Path, v6node: str, root: Path, index: int) -> Outcome:
+def run_case(src: Path, v6node: str, version_args: list[str], release: release_table.Release,
+             root: Path, index: int) -> Outcome:
     case = materialise(src, root)
     only_ours = libv6node_only_options(case.args)
     if only_ours:
         return Outcome(case.name, "SKIP", f"uses libv6node-only option(s) {', '.join(only_ours)}: "
                        "not reproducible with the official CLI")
     # ours first: vantage6 creates the data and log dirs in the copy
-    ours = run_v6node(v6node, case)
+    ours = run_v6node(v6node, version_args, case)
     official_args, server_version = split_server_version(case.args)
-    theirs = run_vantage6(case, official_args, server_version, root, index)
+    entry = (release.entry_module, release.entry_object, release.entry_args)
+    theirs = run_vantage6(case, entry, official_args, server_version, root, index)
     if theirs.exit_code == -1 and not theirs.creates:
         return Outcome(case.name, "FAIL", "the vantage6 run itself broke", tail(theirs.output, case, 12))
-    if case.expects_error:
-        return judge_error_fixture(case, ours, theirs)
+    if ours.spec is None:
+        return judge_refused_by_us(case, ours, theirs)
     if case.name in SKIPPED_DEVIATIONS:
         seen = (f"vantage6 used {theirs.create['body'].get('Image')}, server asked: "
                 f"{'yes' if theirs.server_asked else 'no'}") if theirs.create else \
             f"vantage6 exit {theirs.exit_code}, no create"
         return Outcome(case.name, "SKIP", f"{SKIPPED_DEVIATIONS[case.name]} ({seen})")
-    return judge_comparable(case, ours, theirs)
+    return judge_comparable(case, ours, theirs, release.key)
 
 
 def print_error_table(outcomes: list[Outcome]) -> None:
@@ -745,14 +794,15 @@ def print_error_table(outcomes: list[Outcome]) -> None:
     header = ("fixture", "rule", "v6node", "vantage6", "create", "vantage6 verdict", "vantage6 says")
     table = [header] + [tuple(str(c) for c in r) for r in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header) - 1)]
-    print("\nError fixtures (exit codes; 'create' = vantage6 sent POST /containers/create):")
+    print("\nFixtures v6node refuses (exit codes; 'create' = vantage6 sent POST /containers/create):")
     for r in table:
         print("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
 
 
-def check_versions() -> list[str]:
+def check_versions(release: release_table.Release) -> list[str]:
+    """This python must run exactly the release under test and the docker-py it pins."""
     problems = []
-    for dist, want in EXPECTED_VERSIONS.items():
+    for dist, want in (("vantage6", release.version), ("docker", release.docker)):
         try:
             have = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
@@ -771,12 +821,23 @@ def select_fixtures(fixtures: Path, only: list[str] | None) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--release", required=True,
+                        help="the vantage6 release this python has installed (one of releases.py)")
     parser.add_argument("--v6node", required=True, help="path to the built v6node CLI")
     parser.add_argument("--fixtures", required=True, help="the spec fixtures folder")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="fixture names or prefixes (e.g. 23)")
+    parser.add_argument("--ours-version", metavar="V",
+                        help="what v6node builds: `--vantage6-version V` (default: the release "
+                        "itself); '' passes no option (a v6node that predates it)")
+    parser.add_argument("--json", metavar="PATH", help="also write the outcomes as JSON (matrix.py)")
     opts = parser.parse_args(argv)
 
-    problems = check_versions()
+    problems = []
+    try:
+        release = release_table.find(opts.release)
+        problems += check_versions(release)
+    except KeyError as exc:
+        release, problems = None, [str(exc.args[0])]
     v6node = os.path.realpath(opts.v6node)
     if not os.access(v6node, os.X_OK):
         problems.append(f"not an executable: {opts.v6node}")
@@ -786,15 +847,18 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print("\n".join(f"setup: {p}" for p in problems), file=sys.stderr)
         return 2
-    import vantage6.cli.cli  # noqa: F401  imported once here; every forked run shares it
+    importlib.import_module(release.entry_module)   # imported once here; every forked run shares it
 
-    print(f"vantage6 {EXPECTED_VERSIONS['vantage6']} (docker-py {EXPECTED_VERSIONS['docker']}) "
-          f"vs {opts.v6node}, {len(cases)} fixture(s)")
+    ours_version = release.version if opts.ours_version is None else opts.ours_version
+    version_args = ["--vantage6-version", ours_version] if ours_version else []
+    print(f"vantage6 {release.version} (line {release.line}, docker-py {release.docker}) vs "
+          f"{opts.v6node} spec {' '.join(version_args) or '(no --vantage6-version)'}, "
+          f"{len(cases)} fixture(s)")
     root = Path(os.path.realpath(tempfile.mkdtemp(prefix="v6conf-")))
     outcomes = []
     try:
         for index, src in enumerate(cases):
-            outcome = run_case(src, v6node, root, index)
+            outcome = run_case(src, v6node, version_args, release, root, index)
             outcomes.append(outcome)
             print(f"{outcome.status:<9} {outcome.name}" + (f"  {outcome.note}" if outcome.note else ""))
             for line in outcome.details:
@@ -803,9 +867,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print_error_table(outcomes)
-    counts = {s: sum(o.status == s for o in outcomes) for s in
-              ("MATCH", "DEVIATION", "REFUSED", "SKIP", "FAIL")}
+    counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
     print("\n" + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    if opts.json:
+        with open(opts.json, "w", encoding="utf-8") as fh:
+            json.dump({"release": release.version, "ours_version": ours_version,
+                       "outcomes": [{k: v for k, v in asdict(o).items() if k != "error_row"}
+                                    for o in outcomes]}, fh, indent=1)
     return 1 if counts["FAIL"] else 0
 
 
