@@ -51,10 +51,9 @@ int v6n_node_data_folder(char **out, const char *name, v6n_scope scope)
     if (!out)
         return v6n_err(V6N_EINVAL, NULL, "v6n_node_data_folder: out is required");
     *out = NULL;
-    if (!v6n_is_node_name(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-        strlen(name) > V6N_NAME_MAX)
-        return v6n_err(V6N_EINVAL, "name", "'%s' is not a node name (a-zA-Z0-9_.-)",
-                       name ? name : "");
+    int rc = v6n_name_check(name, V6N_EINVAL, "name");
+    if (rc)
+        return rc;
     *out = v6n_folder_data(scope, name);
     return *out ? V6N_OK : v6n_error_last()->code;
 }
@@ -289,12 +288,9 @@ static int resolve_target(resolved *r, const v6n_config_values *v)
     }
     if (v6n_str_empty(v->name))
         return value_error("name", "a node name is required");
-    if (!v6n_is_node_name(v->name) || strcmp(v->name, ".") == 0 || strcmp(v->name, "..") == 0 ||
-        strlen(v->name) > V6N_NAME_MAX)
-        return value_error("name",
-                           "node name '%s' is not allowed: use only the characters a-zA-Z0-9_.- "
-                           "(at most %d)",
-                           v->name, V6N_NAME_MAX);
+    int rc = v6n_name_check(v->name, V6N_ECONFIG, "name");
+    if (rc)
+        return rc;
     char *dir = v6n_str_empty(v->config_dir) ? v6n_folder_config(v->scope)
                                              : v6n_path_absolute(v->config_dir, NULL);
     if (!dir)
