@@ -144,7 +144,7 @@ void v6n_node_set_callbacks(v6n_node *n, const v6n_callbacks *cb)
 
 /* ---- the config and the spec, as they are now ---------------------------------- */
 
-static int load_config(v6n_config **out, const v6n_node *n)
+int v6n_node_load_config(v6n_config **out, const v6n_node *n)
 {
     *out = NULL;
     if (!n->config_path)
@@ -155,7 +155,7 @@ static int load_config(v6n_config **out, const v6n_node *n)
 static int build_spec(v6n_node_spec **out, const v6n_node *n, const v6n_start_options *opts)
 {
     v6n_config *config = NULL;
-    int rc = load_config(&config, n);
+    int rc = v6n_node_load_config(&config, n);
     if (!rc)
         rc = v6n_node_spec_build(out, config, opts);
     v6n_config_free(config); /* the spec keeps its own reference */
@@ -292,7 +292,7 @@ int v6n_node_start(char **out_id, v6n_node *n, v6n_client *client)
     opts.callbacks = n->callbacks;
     v6n_node_spec *spec = NULL;
     v6n_config *config = NULL;
-    int rc = load_config(&config, n);
+    int rc = v6n_node_load_config(&config, n);
     if (!rc) {
         rc = v6n_node_spec_build(&spec, config, &opts);
         if (rc && rc != V6N_ENOMEM && rc != V6N_EINVAL)

@@ -745,4 +745,32 @@ void v6n_registry_auth_free(char *header);
 /* The container path docker-py derives from a bind string for "Volumes". */
 char *v6n_bind_target(const char *bind);
 
+/* ---- node handles (handle.c) -------------------------------------------------- */
+
+/* Load the node's config; V6N_ENOTFOUND (saying where it was looked for) when
+ * the node has none. */
+int v6n_node_load_config(v6n_config **out, const v6n_node *n);
+
+/* ---- writing files atomically (atomic.c) ------------------------------------ */
+
+typedef struct v6n_atomic_options {
+    unsigned mode;   /* the file's mode, e.g. 0600 */
+    int uid, gid;    /* the owner to give it (uid -1: the process's) */
+    bool replace;    /* replace an existing file (else V6N_ECONFLICT, file untouched) */
+    const char *key; /* the config key for error records, or NULL */
+} v6n_atomic_options;
+
+/* Write `data` to `path` atomically: a temporary file in the same folder,
+ * fsync, then rename (replace) or link (no replace) into place, and the folder
+ * fsynced. The temporary file never survives a failure. The folder must exist.
+ * V6N_EIO/V6N_ECONFLICT/V6N_ENOMEM recorded. */
+int v6n_file_write_atomic(const char *path, const char *data, size_t len,
+                          const v6n_atomic_options *o);
+
+/* ---- keys (keys.c) ------------------------------------------------------------ */
+
+/* v6n_private_key_generate with `bits` (the tests use fewer than 4096 where
+ * the size does not matter, to stay fast under valgrind). */
+int v6n_rsa_key_write(const char *path, int bits, int overwrite);
+
 #endif

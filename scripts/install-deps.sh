@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libcurl4-openssl-dev libyajl-dev libyaml-dev libcriterion-dev
+  libcurl4-openssl-dev libyajl-dev libyaml-dev libcriterion-dev libssl-dev
   clang-format valgrind swig
 )
 # More groups are added by the scripts that need them, e.g.
