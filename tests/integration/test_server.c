@@ -245,8 +245,7 @@ Test(server, named_organization)
     v6n_private_key_options o = V6N_PRIVATE_KEY_OPTIONS_INIT;
     o.login = &l;
     o.organization = "Org_One";
-    cr_assert_eq(key_create(NULL, &o), V6N_OK, "%s",
-                 v6n_error_last()->message);
+    cr_assert_eq(key_create(NULL, &o), V6N_OK, "%s", v6n_error_last()->message);
     yajl_val reqs = server_requests();
     cr_expect_str_eq(request_lines(reqs),
                      "POST /api/token/user, GET /api/user/1, GET /api/organization/3, "
@@ -276,8 +275,7 @@ Test(server, no_upload_needs_no_server)
     v6n_private_key_options o = V6N_PRIVATE_KEY_OPTIONS_INIT;
     o.organization = "Org One";
     o.upload = 0;
-    cr_assert_eq(key_create(NULL, &o), V6N_OK, "%s",
-                 v6n_error_last()->message);
+    cr_assert_eq(key_create(NULL, &o), V6N_OK, "%s", v6n_error_last()->message);
     yajl_val reqs = server_requests();
     cr_expect_eq(reqs->u.array.len, 0, "%s", request_lines(reqs));
     yajl_tree_free(reqs);
@@ -320,8 +318,7 @@ Test(server_mfa, code_asked_when_the_server_wants_one)
     mfa_calls = 0;
     v6n_private_key_options o = V6N_PRIVATE_KEY_OPTIONS_INIT;
     o.login = &l;
-    cr_assert_eq(key_create(NULL, &o), V6N_OK, "%s",
-                 v6n_error_last()->message);
+    cr_assert_eq(key_create(NULL, &o), V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_eq(mfa_calls, 1);
     yajl_val reqs = server_requests();
     cr_expect_str_eq(request_lines(reqs), "POST /api/token/user, POST /api/token/user, "
