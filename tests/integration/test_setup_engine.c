@@ -106,8 +106,7 @@ Test(setup_engine, version_of_a_running_node)
     run_result_free(&r);
 
     start_node();
-    cr_assert_eq(node_version(&version), V6N_OK, "%s",
-                 v6n_error_last()->message);
+    cr_assert_eq(node_version(&version), V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_str_eq(version, STANDIN_VERSION);
     v6n_free(version);
 
