@@ -360,7 +360,7 @@ func TestNames(t *testing.T) {
 	}
 }
 
-func TestEngineHandles(t *testing.T) {
+func TestNewEngineAndClose(t *testing.T) {
 	if _, err := NewEngine(EngineOptions{Host: "ftp://example.org"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("an ftp host: %v", err)
 	}
