@@ -180,6 +180,7 @@ func (n *testNode) nothingLeft(when string) {
 
 func openEngine(t *testing.T) *v6node.Engine {
 	t.Helper()
+	needEngine(t)
 	e, err := v6node.EngineFromEnv()
 	if err != nil {
 		t.Fatal(err)
