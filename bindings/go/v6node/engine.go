@@ -102,7 +102,8 @@ func EngineFromEnv() (*Engine, error) {
 // (`docker context ls`), as the docker CLI stored it under DOCKER_CONFIG
 // (default ~/.docker): its host, and its own TLS files when it has some, so
 // engines with different certificates can be used side by side. "default"
-// is EngineFromEnv. Errors: ErrNotFound (no such context), ErrInvalid (a
+// is EngineFromEnv. The connections it makes later read the store again.
+// Errors: ErrNotFound (no such context), ErrInvalid (a
 // context without a host, or with TLS files missing).
 func EngineFromContext(name string) (*Engine, error) {
 	if err := checkString("context", name); err != nil {
