@@ -12,6 +12,12 @@ packages=(
 #   scripts/install-deps.sh docker.io busybox-static
 packages+=("$@")
 
+# The Go binding (bindings/go) builds with go >= 1.19, swig (above) and
+# pkg-config: Debian's golang-go when there is no go on PATH or in /usr/local/go.
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+  packages+=(golang-go)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
