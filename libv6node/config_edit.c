@@ -549,12 +549,12 @@ static int loader_error(const char *text, size_t len, const char *path)
     return rc ? rc : v6n_err(V6N_ECONFIG, NULL, "%s: not a node config", path);
 }
 
-int v6n_config_set_string(const char *path, const char *key_path, const char *value)
+int v6n_config_edit_text(char **out, const char *text, size_t len, const char *path,
+                         const char *key_path, const char *value)
 {
-    if (v6n_str_empty(path) || v6n_str_empty(key_path) || !value)
-        return v6n_err(V6N_EINVAL, NULL,
-                       "v6n_config_set_string: path, key_path and value are "
-                       "required");
+    *out = NULL;
+    if (v6n_str_empty(key_path) || !value)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_config_set_string: key_path and value are required");
     if (!valid_utf8(value))
         return v6n_err(V6N_EINVAL, key_path, "%s: the new value is not valid UTF-8", key_path);
     char *copy = v6n_strdup(key_path);
@@ -570,24 +570,14 @@ int v6n_config_set_string(const char *path, const char *key_path, const char *va
                        key_path);
     }
 
-    char real[PATH_MAX];
-    tree t = {0};
-    char *text = NULL, *owned = NULL, *result = NULL;
-    struct stat st;
-    int rc;
-    if (!realpath(path, real) || stat(real, &st) != 0) {
-        rc = v6n_err(errno == ENOENT ? V6N_ENOTFOUND : V6N_EIO, NULL, "%s: %s", path,
-                     strerror(errno));
-        goto cleanup;
-    }
-    if ((rc = v6n_read_file(&text, &t.len, real)))
-        goto cleanup;
-    t.text = text;
-    if ((rc = map_characters(&t)))
+    tree t = {.text = text, .len = len};
+    char *owned = NULL, *result = NULL;
+    int rc = map_characters(&t);
+    if (rc)
         goto cleanup;
     rc = build_tree(&t);
     if (rc == V6N_ECONFIG || (!rc && (!t.root || t.root->kind != YAML_MAPPING_START_EVENT))) {
-        rc = loader_error(text, t.len, real);
+        rc = loader_error(text, len, path);
         goto cleanup;
     }
     if (rc)
@@ -601,11 +591,11 @@ int v6n_config_set_string(const char *path, const char *key_path, const char *va
         snprintf(shown, sizeof(shown), "%.*s", (int)(segs[i] - copy + strlen(segs[i])), key_path);
         if (!v) {
             rc = v6n_err(V6N_ENOTFOUND, shown, "%s: %s: not in the file (a mapping is needed here)",
-                         real, shown);
+                         path, shown);
             goto cleanup;
         }
         if (v->kind != YAML_MAPPING_START_EVENT) {
-            rc = v6n_err(V6N_ECONFIG, shown, "%s: %s: %s, not a mapping written here", real, shown,
+            rc = v6n_err(V6N_ECONFIG, shown, "%s: %s: %s, not a mapping written here", path, shown,
                          v->kind == YAML_ALIAS_EVENT ? "an alias" : "a single value or list");
             goto cleanup;
         }
@@ -614,7 +604,7 @@ int v6n_config_set_string(const char *path, const char *key_path, const char *va
     const enode *target = map_value(map, segs[nsegs - 1]);
     edit e;
     if (target && target->kind != YAML_SCALAR_EVENT && target->kind != YAML_ALIAS_EVENT) {
-        rc = v6n_err(V6N_ECONFIG, key_path, "%s: %s holds a %s, not a single value", real, key_path,
+        rc = v6n_err(V6N_ECONFIG, key_path, "%s: %s holds a %s, not a single value", path, key_path,
                      target->kind == YAML_MAPPING_START_EVENT ? "mapping" : "list");
         goto cleanup;
     }
@@ -630,36 +620,65 @@ int v6n_config_set_string(const char *path, const char *key_path, const char *va
         quoting q = order[i];
         if ((q == Q_PLAIN && !plain_ok(value, e.flow)) || (q == Q_SINGLE && !single_ok(value)))
             continue;
+        if (result)
+            explicit_bzero(result, strlen(result));
         free(result);
         result = NULL;
         if ((rc = apply(&t, &e, value, q, &result)))
             goto cleanup;
-        if ((rc = check_result(result, real, segs, nsegs, value, &same)))
-            goto cleanup; /* the edited file does not load: the loader's message */
+        if ((rc = check_result(result, path, segs, nsegs, value, &same)))
+            goto cleanup; /* the edited text does not load: the loader's message */
     }
     if (!same) {
         rc = v6n_err(V6N_ERROR, key_path,
                      "%s: %s: the edited file does not give back the new "
                      "value; the file was not changed",
-                     real, key_path);
+                     path, key_path);
         goto cleanup;
     }
-    v6n_atomic_options o = {.mode = st.st_mode & 07777,
-                            .uid = (int)st.st_uid,
-                            .gid = (int)st.st_gid,
-                            .replace = true,
-                            .key = key_path};
-    rc = v6n_file_write_atomic(real, result, strlen(result), &o);
+    *out = result;
+    result = NULL;
 cleanup:
     if (result)
         explicit_bzero(result, strlen(result)); /* it may hold an API key */
-    if (text)
-        explicit_bzero(text, t.len);
     free(result);
     free(owned);
-    free(text);
     free(copy);
+    t.text = NULL; /* the caller's */
     tree_free(&t);
+    return rc;
+}
+
+int v6n_config_set_string(const char *path, const char *key_path, const char *value)
+{
+    if (v6n_str_empty(path) || v6n_str_empty(key_path) || !value)
+        return v6n_err(V6N_EINVAL, NULL,
+                       "v6n_config_set_string: path, key_path and value are "
+                       "required");
+    char real[PATH_MAX];
+    struct stat st;
+    if (!realpath(path, real) || stat(real, &st) != 0)
+        return v6n_err(errno == ENOENT ? V6N_ENOTFOUND : V6N_EIO, NULL, "%s: %s", path,
+                       strerror(errno));
+    char *text = NULL, *result = NULL;
+    size_t len = 0;
+    int rc = v6n_read_file(&text, &len, real);
+    if (!rc)
+        rc = v6n_config_edit_text(&result, text, len, real, key_path, value);
+    if (!rc) {
+        v6n_atomic_options o = {.mode = st.st_mode & 07777,
+                                .uid = (int)st.st_uid,
+                                .gid = (int)st.st_gid,
+                                .replace = true,
+                                .key = key_path};
+        rc = v6n_file_write_atomic(real, result, strlen(result), &o);
+    }
+    if (result)
+        explicit_bzero(result, strlen(result)); /* it may hold an API key */
+    if (text)
+        explicit_bzero(text, len);
+    free(result);
+    free(text);
     return rc;
 }
 

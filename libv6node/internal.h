@@ -767,6 +767,14 @@ typedef struct v6n_atomic_options {
 int v6n_file_write_atomic(const char *path, const char *data, size_t len,
                           const v6n_atomic_options *o);
 
+/* ---- one-value edits (config_edit.c) ------------------------------------------ */
+
+/* v6n_config_set_string() on text in memory: `text` (`len` bytes) edited so
+ * that `key_path` holds `value`, every other byte kept; `path` names the file
+ * in messages. *out (the new text) is freed with free(). */
+int v6n_config_edit_text(char **out, const char *text, size_t len, const char *path,
+                         const char *key_path, const char *value);
+
 /* ---- keys (keys.c) ------------------------------------------------------------ */
 
 /* v6n_private_key_generate with `bits` (the tests use fewer than 4096 where

@@ -14,13 +14,13 @@ build="$root/build-fuzz"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DV6N_FUZZ=ON -DV6N_PYTHON=OFF -DV6N_GO=OFF -DV6N_CONFORMANCE=OFF -DBUILD_TESTING=OFF \
   -DV6N_BUILD_BENCH=OFF -DV6N_BUILD_CLI=OFF >/dev/null
-targets=(fuzz_config fuzz_engine_json fuzz_streams fuzz_record)
+targets=(fuzz_config fuzz_engine_json fuzz_streams fuzz_record fuzz_config_edit fuzz_config_write)
 cmake --build "$build" --target "${targets[@]}" | grep -E "error|warning" || true
 [ -x "$build/tests/fuzz/fuzz_streams" ] || { echo "fuzz: the build failed" >&2; exit 1; }
 
 status=0
 declare -A corpus=([fuzz_config]=config [fuzz_engine_json]=engine_json [fuzz_streams]=streams
-                   [fuzz_record]=record)
+                   [fuzz_record]=record [fuzz_config_edit]=config_edit [fuzz_config_write]=config_write)
 summary="$build/summary.txt"
 : >"$summary"
 for target in "${targets[@]}"; do
