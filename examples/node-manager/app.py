@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import yaml
+from werkzeug.wrappers import Response as BaseResponse
 from flask import (Flask, Response, abort, flash, g, redirect, render_template, request,
                    stream_with_context, url_for)
 
@@ -242,7 +243,7 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
                 return entry
         return None
 
-    def back(scope: str, name: str) -> Response:
+    def back(scope: str, name: str) -> BaseResponse:
         target = request.form.get("next", "")
         if target.startswith("/") and not target.startswith("//"):
             return redirect(target)
@@ -371,7 +372,7 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
     # -- actions --
 
     @app.post("/nodes/<scope>/<name>/start")
-    def start(scope: str, name: str) -> Response:
+    def start(scope: str, name: str) -> BaseResponse:
         try:
             # the only call that takes the options: the start records them
             r = node_of(scope, name, **start_options()).start(engine())
@@ -386,7 +387,7 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
         return back(scope, name)
 
     @app.post("/nodes/<scope>/<name>/stop")
-    def stop(scope: str, name: str) -> Response:
+    def stop(scope: str, name: str) -> BaseResponse:
         try:
             warnings = node_of(scope, name).stop(engine())
         except v6node.Error as e:
@@ -398,7 +399,7 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
         return back(scope, name)
 
     @app.post("/nodes/<scope>/<name>/restart")
-    def restart(scope: str, name: str) -> Response:
+    def restart(scope: str, name: str) -> BaseResponse:
         try:
             r = node_of(scope, name).restart(engine())
         except v6node.Error as e:
@@ -408,7 +409,7 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
         return back(scope, name)
 
     @app.post("/nodes/<scope>/<name>/delete")
-    def delete(scope: str, name: str) -> Response:
+    def delete(scope: str, name: str) -> BaseResponse:
         try:
             warnings = node_of(scope, name).remove(engine())
         except v6node.Error as e:

@@ -15,7 +15,7 @@ on. Results are dataclasses (:class:`StartResult`, :class:`Status`,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import _errors
 from ._engine import Engine
@@ -46,7 +46,7 @@ VANTAGE6_VERSION: str = str(_raw.V6N_VANTAGE6_VERSION)
 
 
 def _release_lines() -> Tuple[str, ...]:
-    lines = []
+    lines: List[str] = []
     while _raw.vantage6_release_line(len(lines)) is not None:
         lines.append(str(_raw.vantage6_release_line(len(lines))))
     return tuple(lines)
