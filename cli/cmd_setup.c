@@ -383,8 +383,11 @@ static int existing_config(setup_args *s, const char *command, char **path)
     v6n_config *c = NULL;
     int rc = s->config ? v6n_config_load(&c, s->config)
                        : v6n_config_load_name(&c, s->name, s->scope, NULL);
-    if (rc)
-        return cli_fail(command);
+    if (rc) {
+        int status = cli_exit_status(rc); /* 3 for a config that is not there */
+        cli_fail(command);
+        return status;
+    }
     *path = strdup(v6n_config_path(c));
     v6n_config_free(c);
     return *path ? -1 : v6n_err_nomem_cli();

@@ -269,9 +269,16 @@ Test(cli_setup, set_api_key_changes_only_the_key)
     cr_expect_eq(r.exit_code, 2);
     cr_expect(strstr(r.err, "which node?"), "%s", r.err);
     run_result_free(&r);
+    /* a node without a config is "not found", exit 3, as for every command */
     const char *absent[] = {"set-api-key", "-n", "nobody", "--api-key", "x", NULL};
     r = v6node(absent, NULL);
-    cr_expect_eq(r.exit_code, 1);
+    cr_expect_eq(r.exit_code, 3, "%s", r.err);
+    cr_expect(strstr(r.err, "no config for node 'nobody'"), "%s", r.err);
+    run_result_free(&r);
+    const char *absent_key[] = {"create-private-key", "-n",       "nobody", "--no-upload",
+                                "--organization",     "some-org", NULL};
+    r = v6node(absent_key, NULL);
+    cr_expect_eq(r.exit_code, 3, "%s", r.err);
     run_result_free(&r);
 }
 
