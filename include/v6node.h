@@ -571,7 +571,7 @@ V6N_EXTERN(int) v6n_client_from_env(v6n_client **out);
 V6N_EXTERN(int) v6n_client_from_context(v6n_client **out, const char *name);
 
 /* Closes the client's connections; over ssh:// their ssh processes end (EOF,
- * then SIGTERM after half a second) and are reaped: the library waits for
+ * then SIGTERM after 150 ms) and are reaped: the library waits for
  * its own children only, by pid. */
 V6N_EXTERN(void) v6n_client_free(v6n_client *client);
 

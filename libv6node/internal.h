@@ -143,6 +143,9 @@ char *v6n_path_stem(const char *path);
 const char *v6n_path_suffix(const char *path);
 bool v6n_path_exists(const char *path);
 bool v6n_path_is_dir(const char *path);
+/* The executable `name` in $PATH (as Python's shutil.which, which docker-py
+ * uses; an empty entry is the current folder), or NULL (also on OOM). */
+char *v6n_path_which(const char *name);
 /* mkdir -p. Returns V6N_OK or V6N_EIO with the error recorded. */
 int v6n_path_mkdirs(const char *path);
 /* Read a whole file. The caller frees *out. V6N_ENOTFOUND/V6N_EIO/V6N_ENOMEM. */

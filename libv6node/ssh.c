@@ -66,7 +66,7 @@ extern char **environ;
 
 #define SSH_CONNECT_TIMEOUT_S 30   /* the docker CLI's */
 #define STDERR_KEEP           4096 /* the docker CLI keeps about as much */
-#define EXIT_GRACE_MS         500  /* after EOF, for ssh to exit by itself */
+#define EXIT_GRACE_MS         150  /* after EOF, for ssh to exit by itself */
 #define TERM_GRACE_MS         2000 /* after SIGTERM, before SIGKILL */
 
 /* One connection: one ssh process. */
@@ -78,7 +78,7 @@ typedef struct ssh_conn {
     pid_t pid;        /* 0 before start_ssh and once reaped */
     int err_fd;       /* our end of ssh's stderr pipe, -1 once at EOF */
     int status;       /* waitpid status, once reaped */
-    bool killed;      /* we ended it with a signal */
+    bool signalled;   /* we sent it SIGTERM (and maybe SIGKILL) */
     v6n_buf err;      /* the last STDERR_KEEP bytes or so of its stderr */
     struct ssh_conn *next;
 } ssh_conn;
@@ -381,7 +381,9 @@ static void record_outcome(v6n_ssh *s, const ssh_conn *c)
     s->last.known = true;
     s->last.reaped = c->pid == 0 && c->status != -1;
     s->last.status = c->status;
-    s->last.killed = c->killed;
+    /* killed by us: it had not ended by itself (one that was already exiting
+     * when the signal came keeps its exit status, and its words count) */
+    s->last.killed = c->signalled && (c->status == -1 || WIFSIGNALED(c->status));
     if (c->err.ptr)
         snprintf(s->last.err, sizeof(s->last.err), "%s",
                  c->err.len > STDERR_KEEP ? c->err.ptr + c->err.len - STDERR_KEEP : c->err.ptr);
@@ -401,7 +403,7 @@ static void end_conn(v6n_ssh *s, ssh_conn *c)
     }
     if (!wait_exit(c, EXIT_GRACE_MS)) {
         kill(c->pid, SIGTERM);
-        c->killed = true;
+        c->signalled = true;
         if (!wait_exit(c, TERM_GRACE_MS)) {
             kill(c->pid, SIGKILL);
             int status;
@@ -470,8 +472,14 @@ static int spawn_ssh(v6n_ssh *s, int child_sock, int err_w, pid_t *pid)
         e = posix_spawnattr_setsigdefault(&attr, &defaults);
     if (!e)
         e = posix_spawnattr_setflags(&attr, flags);
+    /* found here rather than by posix_spawnp, which (under valgrind, or in
+     * some C libraries) reports an ssh it cannot run as one that exits 127 */
+    char *exe = e ? NULL : v6n_path_which("ssh");
+    if (!e && !exe)
+        e = ENOENT;
     if (!e)
-        e = posix_spawnp(pid, "ssh", &fa, &attr, s->argv, environ);
+        e = posix_spawn(pid, exe, &fa, &attr, s->argv, environ);
+    free(exe);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     return e;

@@ -109,13 +109,14 @@ static int explain_exit(const v6n_ssh_target *s, const char *step, const char *e
                            step, url, where, cmd, line[0] ? line : "no message, exit status 255");
     }
     /* The remote command's status: ssh itself logged in. */
-    if (status == 127 || has(err, "docker: not found") || has(err, "docker: command not found"))
+    if (has(err, "docker: not found") || has(err, "docker: command not found") ||
+        (status == 127 && line[0]))
         return v6n_err(V6N_EENGINE, NULL,
                        "%s: cannot use the Docker engine at %s: ssh logs in to %s, but there is "
                        "no `docker` command in the PATH of its ssh sessions; install the docker "
                        "CLI there (Docker 18.09 or newer: `docker system dial-stdio` carries the "
                        "Engine API), or add its folder to that PATH (ssh: %s)",
-                       step, url, where, line[0] ? line : "exit status 127");
+                       step, url, where, line);
     if (has(err, "permission denied") &&
         (has(err, "docker.sock") || has(err, "dial unix") || has(err, "daemon socket")))
         return v6n_err(V6N_EUNAVAILABLE, NULL,
