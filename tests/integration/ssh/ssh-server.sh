@@ -23,6 +23,8 @@
 # user (userdel, its home) when it removes the last note of a live DIR, so
 # concurrent runs (two build folders) share it safely. A run killed before its
 # `stop` leaves the user inert (no key anywhere) until the next `stop`.
+# sshd's privilege separation folder, /run/sshd, is made when missing (Debian's
+# init script would make it) and removed with the user.
 #
 # Each key says, in authorized_keys, what the "remote" shell gets (sshd's
 # PermitUserEnvironment PATH,DOCKER_HOST), so one sshd serves every case:
@@ -126,6 +128,7 @@ remove_user_if_unused() {
   local n dirn
   for n in "$users_dir"/*; do
     [ -e "$n" ] || continue
+    [ "${n##*/}" != made-run-sshd ] || continue
     dirn=$(cat "$n" 2>/dev/null || true)
     # a note of a DIR whose sshd is gone is stale (a run killed before its stop)
     [ -n "$dirn" ] && [ -n "$(sshd_pid "$dirn")" ] && return 0
@@ -137,6 +140,10 @@ remove_user_if_unused() {
     else
       say "userdel $user failed: left in place, inert (no key anywhere)"
     fi
+  fi
+  if [ -e "$users_dir/made-run-sshd" ]; then
+    rmdir /run/sshd 2>/dev/null || true
+    rm -f "$users_dir/made-run-sshd"
   fi
   rmdir "$users_dir" 2>/dev/null || true
 }
@@ -154,11 +161,15 @@ start() {
   rm -rf "$dir"
   mkdir -p "$dir"
   chmod 0755 "$dir"
-  # sshd's privilege separation folder; Debian's init script would make it
-  install -d -m 0755 /run/sshd
+  # sshd's privilege separation folder (Debian's init script makes it; removed
+  # with the user when a run made it)
+  mkdir -p "$users_dir"
+  if [ ! -d /run/sshd ]; then
+    install -d -m 0755 /run/sshd
+    : >"$users_dir/made-run-sshd"
+  fi
 
   ensure_user
-  mkdir -p "$users_dir"
   echo "$dir" >"$note"
 
   install -d -m 0700 "$dir/keys"
