@@ -78,8 +78,8 @@ static void ssh_config(const char *key, const char *known_hosts)
 
 static void init(void)
 {
+    read_env(); /* first: without an sshd, nothing is made */
     nodefx_init();
-    read_env();
     unsetenv("DOCKER_HOST");
     unsetenv("DOCKER_TLS_VERIFY");
     unsetenv("DOCKER_CERT_PATH");
@@ -103,7 +103,8 @@ static void fini(void)
         nodefx_stop_named(ssh_client, fx.node, NULL);
     v6n_client_free(ssh_client);
     ssh_client = NULL;
-    nodefx_fini();
+    if (fx.dir)
+        nodefx_fini();
 }
 
 TestSuite(ssh, .init = init, .fini = fini, .timeout = 180);
