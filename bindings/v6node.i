@@ -93,6 +93,31 @@
 %ignore v6n_event;
 %ignore v6n_path_map;
 %ignore v6n_start_options_storage;
+/* the setup half: the values and login structs, out-parameters, callbacks */
+%ignore v6n_database;
+%ignore v6n_database::type; /* a Go keyword; the struct is not wrapped anyway */
+%ignore v6n_config_values;
+%ignore v6n_config_values_init;
+%ignore v6n_node_data_folder;
+%ignore v6n_config_render;
+%ignore v6n_config_create;
+%ignore v6n_private_key_path;
+%ignore v6n_public_key_get;
+%ignore v6n_mfa_cb;
+%ignore v6n_server_login;
+%ignore v6n_server_session;
+%ignore v6n_config_server_url;
+%ignore v6n_server_session_open;
+%ignore v6n_server_session_free;
+%ignore v6n_server_session_user_id;
+%ignore v6n_server_session_organization_id;
+%ignore v6n_server_session_organization_name;
+%ignore v6n_server_organization_find;
+%ignore v6n_server_organization_set_public_key;
+%ignore v6n_private_key_options;
+%ignore v6n_node_private_key_create;
+%ignore v6n_container_exec;
+%ignore v6n_node_version;
 
 /* The bindings read the library's structs; they never write them. */
 %immutable;
@@ -106,6 +131,21 @@
 %newobject v6ni_node_list_json;
 %newobject v6ni_uri_redact;
 %newobject v6ni_result_id;
+%newobject v6ni_values_render;
+%newobject v6ni_values_create;
+%newobject v6ni_node_data_folder;
+%newobject v6ni_private_key_path;
+%newobject v6ni_public_key_get;
+%newobject v6ni_node_private_key_create;
+%newobject v6ni_node_version;
+
+/* Helper structs: made and freed by their helpers, read only. */
+%nodefaultctor v6ni_result;
+%nodefaultdtor v6ni_result;
+%immutable v6ni_result::code;
+%immutable v6ni_result::id;
+%nodefaultctor v6ni_values;
+%nodefaultdtor v6ni_values;
 
 %inline %{
 /* ---- options: the table's text interface, on a struct the library owns ---- */
@@ -130,7 +170,11 @@ void v6ni_options_free(v6n_start_options *o)
 v6n_stop_options *v6ni_stop_options_new(long timeout_ms, int force, int keep_volumes)
 {
     v6n_stop_options *o = malloc(sizeof(*o));
-    if (o && v6n_stop_options_init(o, V6N_STOP_OPTIONS_VERSION) == V6N_OK) {
+    if (o && v6n_stop_options_init(o, V6N_STOP_OPTIONS_VERSION) != V6N_OK) {
+        free(o);
+        return NULL;
+    }
+    if (o) {
         o->timeout_ms = timeout_ms;
         o->force = force;
         o->keep_volumes = keep_volumes;
@@ -146,7 +190,11 @@ void v6ni_stop_options_free(v6n_stop_options *o)
 v6n_logs_options *v6ni_logs_options_new(long tail, int follow, int timestamps)
 {
     v6n_logs_options *o = malloc(sizeof(*o));
-    if (o && v6n_logs_options_init(o, V6N_LOGS_OPTIONS_VERSION) == V6N_OK) {
+    if (o && v6n_logs_options_init(o, V6N_LOGS_OPTIONS_VERSION) != V6N_OK) {
+        free(o);
+        return NULL;
+    }
+    if (o) {
         o->tail = tail;
         o->follow = follow;
         o->timestamps = timestamps;
@@ -328,5 +376,186 @@ char *v6ni_node_list_json(const v6n_node_list *l)
         copy = strdup(out);
     v6n_free(out);
     return copy;
+}
+
+/* ---- the setup half: a new config ------------------------------------------------- */
+
+/* v6n_config_values with the strings it points at: a builder the binding
+ * fills field by field, by the field's name. */
+#define V6NI_VALUE_FIELDS(X)                                                                       \
+    X(name) X(config_dir) X(path) X(api_key) X(server_url) X(port) X(api_path) X(task_dir)       \
+        X(private_key) X(log_level) X(extra_yaml) X(working_dir)
+
+typedef struct v6ni_values {
+    v6n_config_values v;
+#define V6NI_OWNED(f) char *f;
+    V6NI_VALUE_FIELDS(V6NI_OWNED)
+#undef V6NI_OWNED
+    v6n_database *db;
+    size_t ndb;
+} v6ni_values;
+
+v6ni_values *v6ni_values_new(void)
+{
+    v6ni_values *x = calloc(1, sizeof(*x));
+    if (x && v6n_config_values_init(&x->v, V6N_CONFIG_VALUES_VERSION) != V6N_OK) {
+        free(x);
+        x = NULL;
+    }
+    return x;
+}
+
+static char *v6ni_dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Set string field `field` (NULL: back to the default). V6N_EINVAL for a
+ * field that is not one. */
+int v6ni_values_set(v6ni_values *x, const char *field, const char *value)
+{
+    if (!x || !field)
+        return V6N_EINVAL;
+#define V6NI_SET(f)                                                                                \
+    if (strcmp(field, #f) == 0) {                                                                  \
+        char *copy = v6ni_dup_or_null(value);                                                      \
+        if (value && !copy)                                                                        \
+            return V6N_ENOMEM;                                                                     \
+        free(x->f);                                                                                \
+        x->f = copy;                                                                               \
+        x->v.f = copy;                                                                             \
+        return V6N_OK;                                                                             \
+    }
+    V6NI_VALUE_FIELDS(V6NI_SET)
+#undef V6NI_SET
+    return V6N_EINVAL;
+}
+
+/* The numeric fields: scope, force, encryption. */
+int v6ni_values_set_int(v6ni_values *x, const char *field, int value)
+{
+    if (!x || !field)
+        return V6N_EINVAL;
+    if (strcmp(field, "scope") == 0)
+        x->v.scope = value ? V6N_SCOPE_SYSTEM : V6N_SCOPE_USER;
+    else if (strcmp(field, "force") == 0)
+        x->v.force = value;
+    else if (strcmp(field, "encryption") == 0)
+        x->v.encryption = value;
+    else
+        return V6N_EINVAL;
+    return V6N_OK;
+}
+
+/* One more entry of `databases`; mount_mode NULL: not written. */
+int v6ni_values_add_database(v6ni_values *x, const char *label, const char *uri,
+                             const char *type, const char *mount_mode)
+{
+    if (!x)
+        return V6N_EINVAL;
+    v6n_database *db = realloc(x->db, (x->ndb + 1) * sizeof(*db));
+    if (!db)
+        return V6N_ENOMEM;
+    x->db = db;
+    v6n_database *d = &db[x->ndb];
+    d->label = v6ni_dup_or_null(label);
+    d->uri = v6ni_dup_or_null(uri);
+    d->type = v6ni_dup_or_null(type);
+    d->mount_mode = v6ni_dup_or_null(mount_mode);
+    x->ndb++;
+    x->v.databases = x->db;
+    x->v.database_count = x->ndb;
+    if ((label && !d->label) || (uri && !d->uri) || (type && !d->type) ||
+        (mount_mode && !d->mount_mode))
+        return V6N_ENOMEM;
+    return V6N_OK;
+}
+
+void v6ni_values_free(v6ni_values *x)
+{
+    if (!x)
+        return;
+#define V6NI_FREE(f) free(x->f);
+    V6NI_VALUE_FIELDS(V6NI_FREE)
+#undef V6NI_FREE
+    for (size_t i = 0; i < x->ndb; i++) {
+        free((char *)x->db[i].label);
+        free((char *)x->db[i].uri);
+        free((char *)x->db[i].type);
+        free((char *)x->db[i].mount_mode);
+    }
+    free(x->db);
+    free(x);
+}
+
+static char *v6ni_copy_out(int rc, char *out)
+{
+    char *copy = rc == V6N_OK && out ? strdup(out) : NULL;
+    v6n_free(out);
+    return copy;
+}
+
+/* The YAML text (v6n_config_render), or NULL. */
+char *v6ni_values_render(const v6ni_values *x)
+{
+    char *out = NULL;
+    return x ? v6ni_copy_out(v6n_config_render(&out, &x->v), out) : NULL;
+}
+
+/* The new config's path (v6n_config_create), or NULL. */
+char *v6ni_values_create(const v6ni_values *x)
+{
+    char *out = NULL;
+    return x ? v6ni_copy_out(v6n_config_create(&out, &x->v), out) : NULL;
+}
+
+char *v6ni_node_data_folder(const char *name, v6n_scope scope)
+{
+    char *out = NULL;
+    return v6ni_copy_out(v6n_node_data_folder(&out, name, scope), out);
+}
+
+/* ---- the setup half: keys and the node's version ----------------------------------- */
+
+char *v6ni_private_key_path(v6n_scope scope, const char *organization)
+{
+    char *out = NULL;
+    return v6ni_copy_out(v6n_private_key_path(&out, scope, organization), out);
+}
+
+char *v6ni_public_key_get(const char *private_key_path)
+{
+    char *out = NULL;
+    return v6ni_copy_out(v6n_public_key_get(&out, private_key_path), out);
+}
+
+/* v6n_node_private_key_create with the login given in full (a binding has no
+ * terminal to ask for an MFA code on: pass it as mfa_code). username NULL: no
+ * login (then organization must be given and upload be 0). The key's path,
+ * or NULL. */
+char *v6ni_node_private_key_create(v6n_node *node, const char *organization,
+                                   const char *key_path, int overwrite, int upload,
+                                   const char *username, const char *password,
+                                   const char *mfa_code, long timeout_ms)
+{
+    v6n_server_login login = V6N_SERVER_LOGIN_INIT;
+    login.username = username;
+    login.password = password;
+    login.mfa_code = mfa_code && *mfa_code ? mfa_code : NULL;
+    login.timeout_ms = timeout_ms;
+    v6n_private_key_options o = V6N_PRIVATE_KEY_OPTIONS_INIT;
+    o.organization = organization && *organization ? organization : NULL;
+    o.key_path = key_path && *key_path ? key_path : NULL;
+    o.overwrite = overwrite;
+    o.upload = upload;
+    o.login = username ? &login : NULL;
+    char *out = NULL;
+    return v6ni_copy_out(v6n_node_private_key_create(&out, node, &o), out);
+}
+
+char *v6ni_node_version(v6n_node *node, v6n_client *client)
+{
+    char *out = NULL;
+    return v6ni_copy_out(v6n_node_version(&out, node, client), out);
 }
 %}

@@ -365,9 +365,13 @@ int cli_parse(int argc, char **argv, cli_args *a, const char *command, const cha
         return cli_usage_error(command, "give either -n NAME or -c PATH, not both");
     if (a->all && (a->name || a->config))
         return cli_usage_error(command, "--all and a node (-n/-c) exclude each other");
-    if ((groups & CLI_NODE) && !(groups & CLI_NODE_OPTIONAL) && !a->all && !a->name && !a->config)
+    if ((groups & CLI_NODE) && !(groups & CLI_NODE_OPTIONAL) && !a->all && !a->name && !a->config) {
+        int picked = cli_pick_config(a, command); /* on a terminal: choose one */
+        if (picked != -2)
+            return picked;
         return cli_usage_error(command, "which node? Give -n NAME or -c PATH%s",
                                (groups & CLI_ALL) ? " (or --all)" : "");
+    }
     return -1;
 }
 

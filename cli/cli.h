@@ -36,6 +36,7 @@ typedef struct cli_args {
     const char *hosts[CLI_MAX_HOSTS]; /* each --host URL or --context NAME, in order */
     bool host_is_context[CLI_MAX_HOSTS];
     size_t nhosts;
+    char picked_name[256]; /* the node chosen on the terminal (cli_pick_config) */
 } cli_args;
 
 /* The groups of options a command accepts (cli_parse). */
@@ -121,5 +122,31 @@ void cli_args_free(cli_args *a);
 
 /* Load the config that -n/-c and the scope select. */
 int cli_load_config(const cli_args *a, v6n_config **out);
+
+/* ---- setting a node up (cmd_setup.c, cmd_version.c) ---------------------------- */
+
+int cmd_new(int argc, char **argv);
+int cmd_set_api_key(int argc, char **argv);
+int cmd_create_private_key(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* ---- questions on the terminal (prompt.c) ------------------------------------- */
+
+/* Is stdin a terminal (so that missing values may be asked)? */
+bool cli_interactive(void);
+/* Ask for a line (stderr); an empty answer gives `def` (when not NULL). 0, or
+ * -1 at the end of input. */
+int cli_ask(char *out, size_t size, const char *question, const char *def);
+/* Ask without echoing the answer. */
+int cli_ask_secret(char *out, size_t size, const char *question);
+int cli_ask_yes_no(bool *out, const char *question, bool def);
+/* A numbered choice; *out is the index. */
+int cli_ask_choice(size_t *out, const char *question, const char *const *choices, size_t n,
+                   size_t def);
+/* When -n/-c is missing on a terminal: offer the node configs of the scope's
+ * folder as a numbered choice, as the official CLI does, and set a->name.
+ * -1 when a node was chosen, -2 when stdin is not a terminal, else the exit
+ * status (nothing to choose from, or aborted). */
+int cli_pick_config(cli_args *a, const char *command);
 
 #endif

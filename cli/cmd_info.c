@@ -39,7 +39,8 @@ static const char STATUS_HELP[] =
     "        --json          one JSON object: name, scope, config, state, status,\n"
     "                        container, id, image, created_at, started_at, finished_at,\n"
     "                        exit_code, vantage6_version, labels, ports, drift (a list of\n"
-    "                        sentences), drift_error; null where there is no value\n"
+    "                        sentences), drift_error, leftover_volumes; null where there is\n"
+    "                        no value\n"
     "\n"
     "EXIT STATUS\n"
     "    0 running (on every --host); 3 not running (stopped or absent); 1 error (bad\n"
@@ -189,8 +190,16 @@ static void print_status_text(const v6n_node_status *st, const char *engine)
     if (state != V6N_NODE_ABSENT)
         printf(" (id %.12s)", v6n_node_status_container_id(st));
     putchar('\n');
-    if (state == V6N_NODE_ABSENT)
+    if (state == V6N_NODE_ABSENT) {
+        size_t n = v6n_node_status_volume_count(st);
+        if (n) {
+            printf("volumes    left behind:");
+            for (size_t i = 0; i < n; i++)
+                printf("%s %s", i ? "," : "", v6n_node_status_volume(st, i));
+            printf(" ('v6node remove' deletes them)\n");
+        }
         return;
+    }
     printf("image      %s\n", v6n_node_status_image(st));
     if (v6n_node_status_vantage6_version(st))
         printf("vantage6   %s (the release the node was built as)\n",

@@ -24,6 +24,12 @@ static const char MAIN_HELP[] =
     "  remove     delete a stopped node: container, volumes, config, folders\n"
     "  clean      remove leftover temporary volumes of algorithm runs\n"
     "\n"
+    "Setting a node up:\n"
+    "  new                 create a node config (asks for what is missing, as `v6 node new`)\n"
+    "  set-api-key         put a new API key in a node's config\n"
+    "  create-private-key  make the node's encryption key and upload its public key\n"
+    "  version             the version of a running node, and of libv6node\n"
+    "\n"
     "Run 'v6node COMMAND --help' for the options of a command.\n"
     "\n"
     "The engine (every command that uses one; status and list take several):\n"
@@ -49,6 +55,14 @@ static const command COMMANDS[] = {
     {"files", cmd_files},   {"remove", cmd_remove}, {"clean", cmd_clean},
 };
 
+/* The setup half of `v6 node` (cmd_setup.c, cmd_version.c). */
+static const command SETUP_COMMANDS[] = {
+    {"new", cmd_new},
+    {"set-api-key", cmd_set_api_key},
+    {"create-private-key", cmd_create_private_key},
+    {"version", cmd_version},
+};
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
@@ -63,6 +77,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(COMMANDS) / sizeof(COMMANDS[0]); i++)
         if (strcmp(argv[1], COMMANDS[i].name) == 0)
             return COMMANDS[i].run(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof(SETUP_COMMANDS) / sizeof(SETUP_COMMANDS[0]); i++)
+        if (strcmp(argv[1], SETUP_COMMANDS[i].name) == 0)
+            return SETUP_COMMANDS[i].run(argc - 1, argv + 1);
     fprintf(stderr, "v6node: unknown command '%s'\nTry 'v6node --help'.\n", argv[1]);
     return EXIT_USAGE;
 }

@@ -95,6 +95,8 @@ typedef enum v6n_error_code {
     V6N_EUNAVAILABLE = -9, /* the Docker engine (or the vantage6 server) could not be
                               reached, or did not answer in time */
     V6N_ECANCELLED = -10,  /* a callback asked to stop */
+    V6N_EAUTH = -11,       /* the vantage6 server refused: wrong username, password or
+                              MFA code, or the user may not do that */
 } v6n_error_code;
 
 /*
@@ -709,7 +711,9 @@ V6N_EXTERN(int) v6n_node_spec_get(v6n_node_spec **out, v6n_node *node);
  * Start the node on the engine, as `v6 node start` does:
  *  1. the engine answers (API version negotiated);
  *  2. a running container of exactly the node's name: V6N_ECONFLICT
- *     "node NAME is already running";
+ *     "node NAME is already running" (also when the config loads but the
+ *     spec cannot be built, e.g. a database file went away: the message then
+ *     says why a new start would fail too);
  *  3. the data and log folders are created (mkdir -p);
  *  4. the image: when it comes from the default rule and the options allow it,
  *     the server's version is asked and the image becomes node:<major.minor>
@@ -850,12 +854,18 @@ V6N_EXTERN(const char *) v6n_node_status_drift(const v6n_node_status *status, si
 /* Why the drift could not be judged (no config here, the config is invalid, a
  * database file is gone...), or NULL when it was. */
 V6N_EXTERN(const char *) v6n_node_status_drift_error(const v6n_node_status *status);
+/* A node without a container: the volumes it left behind (a start the engine
+ * went away from, a stop that could not finish; v6n_node_remove() deletes
+ * them). One more engine request, only then. */
+V6N_EXTERN(size_t) v6n_node_status_volume_count(const v6n_node_status *status);
+V6N_EXTERN(const char *) v6n_node_status_volume(const v6n_node_status *status, size_t i);
 
 /*
  * Render a status as JSON: {"name", "scope", "config", "state", "status",
  * "container", "id", "image", "created_at", "started_at", "finished_at",
  * "exit_code", "vantage6_version", "labels": {...}, "ports": [...], "drift":
- * [...], "drift_error"}, with null where an accessor gives NULL (what
+ * [...], "drift_error", "leftover_volumes": [...]}, with null where an accessor
+ * gives NULL (what
  * `v6node status --json` prints). Free *out with v6n_free().
  */
 V6N_EXTERN(int) v6n_node_status_json(char **out, const v6n_node_status *status);
@@ -1004,6 +1014,313 @@ V6N_EXTERN(const char *) v6n_op_item_data(const v6n_op_item *item);
 V6N_EXTERN(size_t) v6n_op_item_len(const v6n_op_item *item);
 V6N_EXTERN(int) v6n_op_item_stream(const v6n_op_item *item);
 V6N_EXTERN(void) v6n_op_item_free(v6n_op_item *item);
+
+/* ------------------------------------------------------------------------ */
+/* Writing node configs (`v6 node new`, `v6 node set-api-key`)              */
+/* ------------------------------------------------------------------------ */
+
+/* One entry of `databases` for v6n_config_values. */
+typedef struct v6n_database {
+    const char *label;      /* an identifier: ASCII letters, digits and '_', not
+                               starting with a digit; unique */
+    const char *uri;        /* a file or folder path, or a URI (postgresql://...) */
+    const char *type;       /* csv, parquet, excel, folder (file-based), sql, sparql,
+                               omop or other */
+    const char *mount_mode; /* "copy" or "ro" (ro for file-based types only);
+                               NULL: not written (vantage6 then copies) */
+} v6n_database;
+
+/*
+ * A new node config: where it goes and what it says. All pointers are
+ * borrowed for the duration of the call; NULL (or 0) means the default, which
+ * is what the `v6 node new` wizard offers. The file is written the way the
+ * wizard saves it (PyYAML's yaml.dump with sorted keys, block style).
+ */
+typedef struct v6n_config_values {
+    unsigned int version;
+
+    /* Where. */
+    const char *name;       /* the node name (the file's stem), ^[a-zA-Z0-9_.-]+$ */
+    v6n_scope scope;        /* NAME.yaml goes in the scope's config folder
+                               (v6n_config_folder()); the scope also decides the
+                               default task_dir */
+    const char *config_dir; /* NAME.yaml in this folder instead */
+    const char *path;       /* exactly this file instead; its stem is the name (`name`
+                               may then be NULL, else it must be that stem) */
+    int force;              /* replace an existing config (else V6N_ECONFLICT) */
+
+    /* What: the keys `v6 node new` writes. */
+    const char *api_key;           /* required */
+    const char *server_url;        /* required; a trailing '/' is removed, as the wizard does */
+    const char *port;              /* default "443" for an https:// server_url, else "7601";
+                                      written as a string, as the wizard writes it */
+    const char *api_path;          /* default "/api" */
+    const char *task_dir;          /* default the node's data folder in `scope` */
+    const v6n_database *databases; /* database_count entries (NULL when 0) */
+    size_t database_count;
+    int encryption;          /* encryption.enabled */
+    const char *private_key; /* encryption.private_key; default "" (the node then uses
+                                private_key.pem in its data folder). vantage6 reads a
+                                relative path relative to the node's data folder
+                                (v6n_node_spec_data_dir()), not to the config's. */
+    const char *log_level;   /* logging.level: DEBUG (default), INFO, WARNING, ERROR or
+                                CRITICAL; the rest of `logging` is what the wizard writes */
+    const char *extra_yaml;  /* more top-level keys, as the text of a YAML mapping
+                                (policies, vpn_subnet, node_extra_env, directories...),
+                                or NULL; it may not repeat a key written above */
+    const char *working_dir; /* when set, a relative private_key and the relative path of
+                                a file-based database are written as absolute paths
+                                against this folder (what a path typed on a command line
+                                means); NULL: written as given */
+} v6n_config_values;
+
+#define V6N_CONFIG_VALUES_VERSION 1
+#define V6N_CONFIG_VALUES_INIT                                                                     \
+    {                                                                                              \
+        .version = V6N_CONFIG_VALUES_VERSION                                                       \
+    }
+
+/* Initialise `values` to the defaults (same as V6N_CONFIG_VALUES_INIT).
+ * Errors: V6N_EINVAL for an unknown `version`. */
+V6N_EXTERN(int) v6n_config_values_init(v6n_config_values *values, unsigned int version);
+
+/* The data folder of node `name` in `scope`, as vantage6 computes it (user:
+ * $XDG_DATA_HOME/vantage6/node/NAME, default ~/.local/share/...; system:
+ * /usr/local/share/vantage6/node/NAME): the wizard's default task_dir, and
+ * where vantage6 looks for a relative private key. Free *out with v6n_free().
+ * Errors: V6N_EINVAL (not a node name), V6N_EIO (no home), V6N_ENOMEM. */
+V6N_EXTERN(int) v6n_node_data_folder(char **out, const char *name, v6n_scope scope);
+
+/*
+ * The YAML text of the config `values` describe, validated as
+ * v6n_config_create() validates it, without writing anything (a preview).
+ * Free *out with v6n_free(). Errors as v6n_config_create(), except those of
+ * writing.
+ */
+V6N_EXTERN(int) v6n_config_render(char **out, const v6n_config_values *values);
+
+/*
+ * Create a node config, as `v6 node new` does. The text is rendered, then run
+ * through the loader's validator (v6n_config_parse() with the target path) and
+ * the start checks that need no files (v6n_node_spec_build() without local
+ * checks: database labels, mount modes, extra env...) before anything is
+ * written. The file is written atomically: a temporary file in the same
+ * folder, mode 0600 (it holds the API key), flushed to disk, then moved into
+ * place; the folder is created when missing. An existing config is never
+ * replaced unless `force` is set. After any failure nothing is left behind:
+ * no config, no temporary file (a folder created on the way may remain).
+ * On success *out_path (may be NULL) is the config's absolute path; free it
+ * with v6n_free().
+ * Errors: V6N_ECONFIG (a bad or missing value, with the key path, e.g.
+ * "databases[1].label"; a bad name), V6N_ECONFLICT (the config exists),
+ * V6N_EIO (the folder or file cannot be written), V6N_EINVAL, V6N_ENOMEM.
+ */
+V6N_EXTERN(int) v6n_config_create(char **out_path, const v6n_config_values *values);
+
+/*
+ * Set one value of the node config at `path` to the string `value`, changing
+ * only the bytes of that value: every other byte, comments and formatting
+ * included, stays as it was. `key_path` names a key of mappings only, e.g.
+ * "api_key" or "encryption.private_key". The value keeps its quoting style
+ * where it can (plain, single- or double-quoted; a block scalar becomes a flow
+ * scalar, its header comment kept) and is quoted as YAML needs. A key that is
+ * absent from its mapping (block or flow) is added at the mapping's end. The
+ * edited text must load (v6n_config_parse()) and give back exactly `value`
+ * before the file is replaced, atomically, keeping its mode (and owner where
+ * allowed). A symbolic link is followed: the file it points to is edited.
+ * Errors: V6N_ENOTFOUND (no file; a mapping on the way is missing),
+ * V6N_ECONFIG (the file or the edited file does not load, with the loader's
+ * message; the key holds a mapping or a list; an alias on the way),
+ * V6N_EINVAL (a bad key path, or a value that is not UTF-8), V6N_EIO.
+ */
+V6N_EXTERN(int) v6n_config_set_string(const char *path, const char *key_path, const char *value);
+
+/* Set `api_key` (v6n_config_set_string(path, "api_key", api_key)), as
+ * `v6 node set-api-key` does, without rewriting the rest of the file. */
+V6N_EXTERN(int) v6n_config_set_api_key(const char *path, const char *api_key);
+
+/* Set `encryption.private_key` (added under `encryption` when absent). */
+V6N_EXTERN(int) v6n_config_set_private_key(const char *path, const char *private_key);
+
+/* ------------------------------------------------------------------------ */
+/* Encryption keys (`v6 node create-private-key`)                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Where `v6 node create-private-key` keeps the key of `organization` in
+ * `scope`: <the scope's vantage6 data folder>/node/privkey_<organization>.pem
+ * (user: ~/.local/share/vantage6/node, system: /usr/local/share/vantage6/node).
+ * Free *out with v6n_free(). Errors: V6N_EINVAL (an organization name that is
+ * empty or holds '/' or a control character), V6N_EIO (no home), V6N_ENOMEM.
+ */
+V6N_EXTERN(int) v6n_private_key_path(char **out, v6n_scope scope, const char *organization);
+
+/*
+ * Generate a new 4096-bit RSA key (public exponent 65537) with OpenSSL's
+ * libcrypto and write it to `path` as vantage6 does: unencrypted PEM,
+ * "TraditionalOpenSSL" (PKCS#1, "BEGIN RSA PRIVATE KEY"), mode 0600, written
+ * atomically (the folder is created when missing). An existing file is
+ * replaced only with `overwrite` (else V6N_ECONFLICT and the file is untouched).
+ * Errors: V6N_ECONFLICT, V6N_EIO, V6N_ERROR (libcrypto failed), V6N_ENOMEM.
+ */
+V6N_EXTERN(int) v6n_private_key_generate(const char *path, int overwrite);
+
+/*
+ * The public key of the RSA private key in `private_key_path` as vantage6
+ * uploads it: the base64 (one line, padded) of its PEM SubjectPublicKeyInfo
+ * ("-----BEGIN PUBLIC KEY-----..."). Free *out with v6n_free().
+ * Errors: V6N_ENOTFOUND, V6N_EIO, V6N_ECONFIG (not an RSA private key in PEM).
+ */
+V6N_EXTERN(int) v6n_public_key_get(char **out, const char *private_key_path);
+
+/* ------------------------------------------------------------------------ */
+/* A vantage6 server, as a user                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Asked for the MFA (two-factor) code when the server wants one: write it,
+ * NUL-terminated, into `code` (`size` bytes). Return 0, or non-zero to cancel
+ * the login (V6N_ECANCELLED). */
+typedef int (*v6n_mfa_cb)(char *code, size_t size, void *payload);
+
+/* A user's credentials. The library copies none of them beyond the requests
+ * and wipes the buffers that held them; they never appear in a message. */
+typedef struct v6n_server_login {
+    unsigned int version;
+    const char *username;
+    const char *password;
+    const char *mfa_code; /* sent with the login when not NULL or "" */
+    v6n_mfa_cb ask_mfa;   /* called when the server asks for a code that was not
+                             given (NULL: the login fails with V6N_EAUTH) */
+    void *payload;        /* passed to ask_mfa */
+    long timeout_ms;      /* per request; default 10000 */
+} v6n_server_login;
+
+#define V6N_SERVER_LOGIN_VERSION 1
+#define V6N_SERVER_LOGIN_INIT                                                                      \
+    {                                                                                              \
+        .version = V6N_SERVER_LOGIN_VERSION                                                        \
+    }
+
+/* A logged-in user of a vantage6 server. Use from one thread at a time. */
+typedef struct v6n_server_session v6n_server_session;
+
+/*
+ * The base URL of the node's server as vantage6's client builds it:
+ * <server_url>:<port><api_path> (no ":<port>" when port is empty;
+ * http://host.docker.internal and http://172.17.0.1 become http://localhost).
+ * Free *out with v6n_free(). Errors: V6N_EINVAL, V6N_ENOMEM.
+ */
+V6N_EXTERN(int) v6n_config_server_url(char **out, const v6n_config *config);
+
+/*
+ * Log in as a user, as vantage6's UserClient does: POST <url>/token/user with
+ * {username, password[, mfa_code]}; when the server answers that it wants a
+ * two-factor code, login->ask_mfa is asked and the login sent again with it.
+ * Then GET <url>/user/<id> and <url>/organization/<id> find the user's
+ * organization. `url` is the server's base URL (v6n_config_server_url()).
+ * Free *out with v6n_server_session_free() (which wipes the token).
+ * Errors: V6N_EAUTH (wrong username, password or MFA code, with the server's
+ * message; or MFA must first be set up in the UI), V6N_EUNAVAILABLE (no server
+ * there, or no answer in time), V6N_EENGINE (an unexpected answer; http_status
+ * set), V6N_ECANCELLED, V6N_EINVAL, V6N_ENOMEM.
+ */
+V6N_EXTERN(int)
+v6n_server_session_open(v6n_server_session **out, const char *url, const v6n_server_login *login);
+V6N_EXTERN(void) v6n_server_session_free(v6n_server_session *session);
+
+/* The logged-in user's id, organization id and organization name (owned by
+ * the session). */
+V6N_EXTERN(long long) v6n_server_session_user_id(const v6n_server_session *session);
+V6N_EXTERN(long long) v6n_server_session_organization_id(const v6n_server_session *session);
+V6N_EXTERN(const char *) v6n_server_session_organization_name(const v6n_server_session *session);
+
+/* The id of the organization called exactly `name` (among those the user may
+ * see). Errors: V6N_ENOTFOUND, V6N_EAUTH, V6N_EENGINE, V6N_EUNAVAILABLE. */
+V6N_EXTERN(int)
+v6n_server_organization_find(long long *out_id, v6n_server_session *session, const char *name);
+
+/*
+ * Set the public key of organization `organization_id` (PATCH
+ * <url>/organization/<id> with {"public_key": public_key}), as
+ * `v6 node create-private-key` uploads it; `public_key` as v6n_public_key_get()
+ * gives it. Errors: V6N_EAUTH (the user may not change that organization),
+ * V6N_ENOTFOUND, V6N_EENGINE, V6N_EUNAVAILABLE.
+ */
+V6N_EXTERN(int)
+v6n_server_organization_set_public_key(v6n_server_session *session, long long organization_id,
+                                       const char *public_key);
+
+/* ------------------------------------------------------------------------ */
+/* Setting up a node's encryption key                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct v6n_private_key_options {
+    unsigned int version;
+    const char *organization;      /* names the file privkey_<organization>.pem (in the data
+                                      folder of the node's scope, v6n_private_key_path());
+                                      NULL: the organization of the user who logs in */
+    const char *key_path;          /* write the key to this file instead */
+    int overwrite;                 /* make a new key even when the file exists (else the
+                                      existing key is used, with a V6N_EVENT_WARNING) */
+    int upload;                    /* upload the public key to the node's server */
+    const v6n_server_login *login; /* needed when organization is NULL or upload is set */
+    v6n_event_cb on_event;         /* warnings and what was done (NULL: none) */
+    void *payload;
+} v6n_private_key_options;
+
+#define V6N_PRIVATE_KEY_OPTIONS_VERSION 1
+#define V6N_PRIVATE_KEY_OPTIONS_INIT                                                               \
+    {                                                                                              \
+        .version = V6N_PRIVATE_KEY_OPTIONS_VERSION, .upload = 1                                    \
+    }
+
+/*
+ * Set up the encryption key of `node` (which needs a config: v6n_node_open()
+ * or v6n_node_open_config()), as `v6 node create-private-key` does: log in to
+ * the node's server when needed (to learn the organization, or to upload);
+ * generate a key (v6n_private_key_generate()) unless one exists and
+ * `overwrite` is off; set encryption.private_key in the config to the key's
+ * absolute path (v6n_config_set_private_key(): nothing else in the file
+ * changes); then, with `upload`, set the public key of the organization: the
+ * one named `organization` when given (found by name), else the user's own.
+ * On success *out_key_path (may be NULL) is the key file; free it with
+ * v6n_free(). If the upload fails, the key and the config change stay (run it
+ * again without `overwrite` to upload the same key).
+ * Errors: those of the functions named, V6N_ENOTFOUND (the node has no
+ * config), and V6N_EINVAL (no login given when one is needed).
+ */
+V6N_EXTERN(int)
+v6n_node_private_key_create(char **out_key_path, v6n_node *node,
+                            const v6n_private_key_options *opts);
+
+/* ------------------------------------------------------------------------ */
+/* Running a command in a container; the node's version                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Run `argv` (NULL-terminated) in the running container `name_or_id` through
+ * the engine's exec API (POST /containers/{id}/exec, then POST /exec/{id}/start,
+ * without a TTY, as docker-py's exec_run), and collect what it writes to
+ * stdout and stderr (at most 1 MiB). *out_output (may be NULL) is that
+ * output, freed with v6n_free(); *out_exit_code (may be NULL) its exit code.
+ * A command that runs and fails is not an error: read the exit code (a
+ * program the container does not have gives 126 or 127, with the engine's
+ * reason as the output, as docker-py's exec_run).
+ * Errors: V6N_ENOTFOUND (no such container), V6N_ECONFLICT (not running),
+ * V6N_EENGINE, V6N_EUNAVAILABLE.
+ */
+V6N_EXTERN(int)
+v6n_container_exec(char **out_output, int *out_exit_code, v6n_client *client,
+                   const char *name_or_id, const char *const *argv);
+
+/*
+ * The version of the running `node`, as `v6 node version` asks it: the output
+ * of `vnode-local version` in its container, trailing white space removed
+ * (needs no config: v6n_node_open_container() will do). Free *out with
+ * v6n_free(). Errors: V6N_ENOTFOUND "node NAME is not running", V6N_EENGINE
+ * (the command failed; the message has its output), V6N_EUNAVAILABLE.
+ */
+V6N_EXTERN(int) v6n_node_version(char **out, v6n_node *node, v6n_client *client);
 
 #ifdef __cplusplus
 }

@@ -391,6 +391,30 @@ static int tls_error(const v6n_client *c, const v6n_request *req, const char *wh
                    req->step, c->host, hint, what);
 }
 
+/* After a connection broke: does the engine still take connections? A broken
+ * answer from an engine that is still there is the engine's fault
+ * (V6N_EENGINE); one from an engine that went away (stopped, restarted,
+ * crashed) means it is unavailable. A connect-only attempt, briefly. */
+static bool engine_gone(const v6n_client *c)
+{
+    CURL *h = curl_easy_init();
+    if (!h)
+        return false;
+    curl_easy_setopt(h, CURLOPT_URL, c->base_url);
+    curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (c->socket_path)
+        curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
+    if (c->tls) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L); /* only: is anyone there? */
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    CURLcode code = curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    return code == CURLE_COULDNT_CONNECT || code == CURLE_OPERATION_TIMEDOUT;
+}
+
 static int transport_error(const v6n_client *c, const v6n_request *req, CURLcode code,
                            const char *detail, bool got_answer)
 {
@@ -436,6 +460,12 @@ static int transport_error(const v6n_client *c, const v6n_request *req, CURLcode
         return v6n_err(V6N_EENGINE, NULL,
                        "%s: the Docker engine at %s closed the connection without an answer; "
                        "does it expect TLS (DOCKER_TLS_VERIFY=1, DOCKER_CERT_PATH)? (%s)",
+                       req->step, c->host, what);
+    /* (over ssh, the words of ssh and of the docker CLI over there said it) */
+    if (!c->ssh && engine_gone(c))
+        return v6n_err(V6N_EUNAVAILABLE, NULL,
+                       "%s: the Docker engine at %s went away (it no longer takes connections; "
+                       "was it stopped or restarted?): %s",
                        req->step, c->host, what);
     return v6n_err(V6N_EENGINE, NULL, "%s: the connection to the Docker engine at %s broke: %s",
                    req->step, c->host, what);

@@ -159,6 +159,8 @@ const char *v6n_error_code_name(int code)
         return "V6N_EUNAVAILABLE";
     case V6N_ECANCELLED:
         return "V6N_ECANCELLED";
+    case V6N_EAUTH:
+        return "V6N_EAUTH";
     default:
         return "V6N_UNKNOWN";
     }

@@ -144,7 +144,7 @@ void v6n_node_set_callbacks(v6n_node *n, const v6n_callbacks *cb)
 
 /* ---- the config and the spec, as they are now ---------------------------------- */
 
-static int load_config(v6n_config **out, const v6n_node *n)
+int v6n_node_load_config(v6n_config **out, const v6n_node *n)
 {
     *out = NULL;
     if (!n->config_path)
@@ -155,7 +155,7 @@ static int load_config(v6n_config **out, const v6n_node *n)
 static int build_spec(v6n_node_spec **out, const v6n_node *n, const v6n_start_options *opts)
 {
     v6n_config *config = NULL;
-    int rc = load_config(&config, n);
+    int rc = v6n_node_load_config(&config, n);
     if (!rc)
         rc = v6n_node_spec_build(out, config, opts);
     v6n_config_free(config); /* the spec keeps its own reference */
@@ -260,6 +260,29 @@ static void record_start(const v6n_node *n, const v6n_node_spec *spec, const cha
              spec->image, 0, 0);
 }
 
+/* A start whose spec could not be built from a config that loads (a database
+ * file that went away, a mount mode the line refuses) of a node that is
+ * running anyway: the node is already running, as `v6 node start` says after
+ * it reads the config and before it looks at the databases; the build's
+ * error is kept in the message. Otherwise the build's error stands. */
+static int running_instead(const v6n_node *n, v6n_client *client)
+{
+    v6n_err_snapshot why;
+    v6n_err_save(&why);
+    yajl_val c = NULL;
+    if (v6n_container_inspect(&c, client, n->container) == V6N_OK) {
+        const char *path[] = {"State", "Running", NULL};
+        bool up = yajl_tree_get(c, path, yajl_t_true) != NULL;
+        yajl_tree_free(c);
+        if (up)
+            return v6n_err(V6N_ECONFLICT, NULL,
+                           "node %s is already running (container %s); a new start would also "
+                           "fail: %s",
+                           n->name, n->container, why.message);
+    }
+    return v6n_err_restore(&why); /* the build's error, whatever the inspect said */
+}
+
 int v6n_node_start(char **out_id, v6n_node *n, v6n_client *client)
 {
     if (!out_id || !n || !client)
@@ -268,7 +291,14 @@ int v6n_node_start(char **out_id, v6n_node *n, v6n_client *client)
     v6n_start_options opts = n->opts;
     opts.callbacks = n->callbacks;
     v6n_node_spec *spec = NULL;
-    int rc = build_spec(&spec, n, &opts);
+    v6n_config *config = NULL;
+    int rc = v6n_node_load_config(&config, n);
+    if (!rc) {
+        rc = v6n_node_spec_build(&spec, config, &opts);
+        if (rc && rc != V6N_ENOMEM && rc != V6N_EINVAL)
+            rc = running_instead(n, client);
+    }
+    v6n_config_free(config);
     if (!rc)
         rc = v6n_spec_start(out_id, client, spec, &opts);
     if (!rc)
@@ -337,6 +367,50 @@ int v6n_node_restart(char **out_id, v6n_node *n, v6n_client *client,
     return rc;
 }
 
+/* The volume names the node was last started with (its record, whatever
+ * container that was), else its options', else the defaults. The caller frees
+ * each name. */
+static int started_volume_names(char *out[V6N_VOLUME_COUNT], const v6n_node *n,
+                                v6n_start_options *opts)
+{
+    v6n_start_record rec;
+    bool has_record = v6n_record_read(&rec, n->name, n->scope) == V6N_OK;
+    v6n_error_clear();
+    int rc = v6n_options_dup(opts, has_record ? &rec.opts : NULL);
+    if (has_record)
+        v6n_record_clear(&rec);
+    if (rc)
+        return rc;
+    v6n_options_merge(opts, &n->opts);
+    opts->scope = n->scope;
+    const char *chosen[V6N_VOLUME_COUNT] = {opts->data_volume, opts->vpn_volume, opts->ssh_volume,
+                                            opts->squid_volume};
+    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
+        if (!(out[i] = v6n_str_empty(chosen[i]) ? v6n_name_volume(n->container, (v6n_volume_kind)i)
+                                                : v6n_strdup(chosen[i])))
+            rc = v6n_err_nomem();
+    return rc;
+}
+
+/* A node without a container may have left volumes behind (a start the engine
+ * went away from, a stop that could not finish): the status says which. */
+static int leftover_volumes(v6n_node_status *st, const v6n_node *n, v6n_client *client)
+{
+    char *names[V6N_VOLUME_COUNT] = {NULL};
+    v6n_start_options opts;
+    bool exists[V6N_VOLUME_COUNT] = {false};
+    int rc = started_volume_names(names, n, &opts);
+    if (!rc)
+        rc = v6n_volumes_existing(client, (const char *const *)names, V6N_VOLUME_COUNT, exists);
+    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
+        if (exists[i])
+            rc = v6n_status_add_volume(st, names[i]);
+    for (int i = 0; i < V6N_VOLUME_COUNT; i++)
+        free(names[i]);
+    v6n_start_options_dispose(&opts);
+    return rc;
+}
+
 int v6n_node_status_get(v6n_node_status **out, v6n_node *n, v6n_client *client)
 {
     if (!out || !n || !client)
@@ -358,6 +432,7 @@ int v6n_node_status_get(v6n_node_status **out, v6n_node *n, v6n_client *client)
         if (v6n_release_find(&line, n->opts.vantage6_version) != V6N_OK)
             v6n_error_clear();
         v6n_status_set_release(st, line ? line->line : NULL);
+        rc = leftover_volumes(st, n, client);
         goto done;
     }
     if (!rc)
@@ -406,30 +481,12 @@ int v6n_node_remove(v6n_node *n, v6n_client *client)
 {
     if (!n || !client)
         return v6n_err(V6N_EINVAL, NULL, "v6n_node_remove: node and client are required");
-    /* the names it was started with (the record of its last start, whatever
-     * container that was), else the node's options, else the defaults */
-    v6n_start_record rec;
-    bool has_record = v6n_record_read(&rec, n->name, n->scope) == V6N_OK;
-    v6n_error_clear();
-    v6n_start_options opts;
-    int rc = v6n_options_dup(&opts, has_record ? &rec.opts : NULL);
-    if (has_record)
-        v6n_record_clear(&rec);
-    if (rc)
-        return rc;
-    v6n_options_merge(&opts, &n->opts);
-    opts.scope = n->scope;
-    v6n_config *config = NULL;
-    if (n->config_path && v6n_config_load(&config, n->config_path) != V6N_OK)
-        v6n_error_clear(); /* an invalid config is removed all the same */
     char *volumes[V6N_VOLUME_COUNT] = {NULL};
-    const char *chosen[V6N_VOLUME_COUNT] = {opts.data_volume, opts.vpn_volume, opts.ssh_volume,
-                                            opts.squid_volume};
-    for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++)
-        if (!(volumes[i] = v6n_str_empty(chosen[i])
-                               ? v6n_name_volume(n->container, (v6n_volume_kind)i)
-                               : v6n_strdup(chosen[i])))
-            rc = v6n_err_nomem();
+    v6n_start_options opts;
+    int rc = started_volume_names(volumes, n, &opts);
+    v6n_config *config = NULL;
+    if (!rc && n->config_path && v6n_config_load(&config, n->config_path) != V6N_OK)
+        v6n_error_clear(); /* an invalid config is removed all the same */
     char *data = rc ? NULL : v6n_node_folder(config, &opts, n->name, false);
     char *log = rc || !data ? NULL : v6n_node_folder(config, &opts, n->name, true);
     if (!rc && (!data || !log))

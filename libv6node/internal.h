@@ -662,6 +662,8 @@ int v6n_parse_server_version(char **out, const char *body, size_t len);
 int v6n_volumes_ensure_tracked(v6n_client *c, const v6n_node_spec *spec,
                                bool created[V6N_VOLUME_COUNT], v6n_event_cb cb, void *payload);
 int v6n_volume_remove(v6n_client *c, const char *name);
+/* Which of `names` exist, in one request (exists[i]). */
+int v6n_volumes_existing(v6n_client *c, const char *const *names, size_t n, bool *exists);
 
 /* ---- containers (node.c) ----------------------------------------------------- */
 
@@ -701,6 +703,7 @@ int v6n_status_set_node(v6n_node_status *st, const char *name, v6n_scope scope,
 void v6n_status_set_release(v6n_node_status *st, const char *line);
 int v6n_status_add_drift(v6n_node_status *st, const char *sentence);
 int v6n_status_set_drift_error(v6n_node_status *st, const char *why);
+int v6n_status_add_volume(v6n_node_status *st, const char *name);
 /* Config.Env of the image the container runs (NULL when it is gone). */
 int v6n_status_image_env(yajl_val *out, v6n_client *client, yajl_val container);
 /* Add the node containers of a /containers/json answer to a list. (list.c) */
@@ -780,5 +783,41 @@ void v6n_registry_auth_free(char *header);
 
 /* The container path docker-py derives from a bind string for "Volumes". */
 char *v6n_bind_target(const char *bind);
+
+/* ---- node handles (handle.c) -------------------------------------------------- */
+
+/* Load the node's config; V6N_ENOTFOUND (saying where it was looked for) when
+ * the node has none. */
+int v6n_node_load_config(v6n_config **out, const v6n_node *n);
+
+/* ---- writing files atomically (atomic.c) ------------------------------------ */
+
+typedef struct v6n_atomic_options {
+    unsigned mode;   /* the file's mode, e.g. 0600 */
+    int uid, gid;    /* the owner to give it (uid -1: the process's) */
+    bool replace;    /* replace an existing file (else V6N_ECONFLICT, file untouched) */
+    const char *key; /* the config key for error records, or NULL */
+} v6n_atomic_options;
+
+/* Write `data` to `path` atomically: a temporary file in the same folder,
+ * fsync, then rename (replace) or link (no replace) into place, and the folder
+ * fsynced. The temporary file never survives a failure. The folder must exist.
+ * V6N_EIO/V6N_ECONFLICT/V6N_ENOMEM recorded. */
+int v6n_file_write_atomic(const char *path, const char *data, size_t len,
+                          const v6n_atomic_options *o);
+
+/* ---- one-value edits (config_edit.c) ------------------------------------------ */
+
+/* v6n_config_set_string() on text in memory: `text` (`len` bytes) edited so
+ * that `key_path` holds `value`, every other byte kept; `path` names the file
+ * in messages. *out (the new text) is freed with free(). */
+int v6n_config_edit_text(char **out, const char *text, size_t len, const char *path,
+                         const char *key_path, const char *value);
+
+/* ---- keys (keys.c) ------------------------------------------------------------ */
+
+/* v6n_private_key_generate with `bits` (the tests use fewer than 4096 where
+ * the size does not matter, to stay fast under valgrind). */
+int v6n_rsa_key_write(const char *path, int bits, int overwrite);
 
 #endif

@@ -317,7 +317,7 @@ int v6n_volumes_clean(size_t *out_removed, v6n_client *client, const char *name,
     char *prefix = v6n_name_tmp_volume_prefix(name, scope);
     if (!prefix)
         return v6n_error_last()->code;
-    const char *values[] = {V6N_TMP_VOLUME_SUFFIX + 1};
+    const char *values[] = {&V6N_TMP_VOLUME_SUFFIX[1]}; /* "tmpvol": the name filter */
     yajl_val v = NULL;
     int rc = v6n_engine_get_filtered(client, "/volumes", "name", values, 1,
                                      "list temporary volumes", &v);

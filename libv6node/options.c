@@ -37,7 +37,7 @@ V6N_DEFINE_OPTIONS_INIT(v6n_engine_options_init, v6n_engine_options, V6N_ENGINE_
 
 #define ROW(KIND, name, flag, shorty, off, metavar, env, group, help)                              \
     {#name, V6N_OPT_##KIND, flag, shorty, off, metavar, env, V6N_OPT_GROUP_##group, help},
-const v6n_option_info V6N_START_OPTIONS[] = {V6N_START_OPTION_TABLE(ROW){NULL}};
+const v6n_option_info V6N_START_OPTIONS[] = {V6N_START_OPTION_TABLE(ROW){.name = NULL}};
 #undef ROW
 /* one bit per option in the storage's explicit_set */
 _Static_assert(sizeof(V6N_START_OPTIONS) / sizeof(V6N_START_OPTIONS[0]) - 1 <= 64,

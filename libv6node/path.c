@@ -167,28 +167,38 @@ bool v6n_path_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Make folder `part` (a prefix of `path`, or `path` itself) when missing. */
+static int mkdir_step(const char *path, const char *part)
+{
+    if (mkdir(part, 0755) == 0)
+        return V6N_OK;
+    int e = errno;
+    struct stat st;
+    if (e == EEXIST && stat(part, &st) == 0 && S_ISDIR(st.st_mode))
+        return V6N_OK;
+    if (e == EEXIST || e == ENOTDIR)
+        return v6n_err(V6N_EIO, NULL, "cannot create folder %s: a file is in the way (%s)", path,
+                       part);
+    if (strcmp(part, path) == 0)
+        return v6n_err(V6N_EIO, NULL, "cannot create folder %s: %s", path, strerror(e));
+    return v6n_err(V6N_EIO, NULL, "cannot create folder %s: %s: %s", path, part, strerror(e));
+}
+
 int v6n_path_mkdirs(const char *path)
 {
     char *copy = v6n_strdup(path);
     if (!copy)
         return v6n_err_nomem();
-    for (char *p = copy + 1; *p; p++) {
+    int rc = V6N_OK;
+    for (char *p = copy + 1; *p && !rc; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
-            int e = errno;
-            int rc = v6n_err(V6N_EIO, NULL, "cannot create folder %s: %s", copy, strerror(e));
-            free(copy);
-            return rc;
-        }
+        rc = mkdir_step(path, copy);
         *p = '/';
     }
-    int rc = V6N_OK;
-    if (mkdir(copy, 0755) != 0 && errno != EEXIST)
-        rc = v6n_err(V6N_EIO, NULL, "cannot create folder %s: %s", copy, strerror(errno));
-    else if (!v6n_path_is_dir(copy))
-        rc = v6n_err(V6N_EIO, NULL, "cannot create folder %s: a file is in the way", copy);
+    if (!rc)
+        rc = mkdir_step(path, copy);
     free(copy);
     return rc;
 }

@@ -13,7 +13,7 @@ struct v6n_node_status {
     char *text, *id, *image, *created_at, *started_at, *finished_at;
     int exit_code;
     const char *vantage6_version; /* the line the node was built as (static) */
-    v6n_strlist label_keys, label_values, ports, drift;
+    v6n_strlist label_keys, label_values, ports, drift, volumes;
     char *drift_error;
 };
 
@@ -294,6 +294,11 @@ int v6n_status_add_drift(v6n_node_status *st, const char *sentence)
     return v6n_strlist_push(&st->drift, sentence);
 }
 
+int v6n_status_add_volume(v6n_node_status *st, const char *name)
+{
+    return v6n_strlist_push(&st->volumes, name);
+}
+
 int v6n_status_set_drift_error(v6n_node_status *st, const char *why)
 {
     free(st->drift_error);
@@ -318,6 +323,7 @@ void v6n_node_status_free(v6n_node_status *st)
     v6n_strlist_free(&st->label_values);
     v6n_strlist_free(&st->ports);
     v6n_strlist_free(&st->drift);
+    v6n_strlist_free(&st->volumes);
     free(st->drift_error);
     free(st);
 }
@@ -367,6 +373,12 @@ int v6n_node_status_exit_code(const v6n_node_status *st)
 LIST(drift, drift)
 LIST(label, label_keys)
 LIST(port, ports)
+LIST(volume, volumes)
+
+const char *v6n_node_status_volume(const v6n_node_status *st, size_t i)
+{
+    return (st && i < st->volumes.len) ? st->volumes.items[i] : NULL;
+}
 
 const char *v6n_node_status_drift(const v6n_node_status *st, size_t i)
 {
@@ -426,6 +438,11 @@ int v6n_node_status_json(char **out, const v6n_node_status *st)
         v6n_jgen_str(&j, st->drift.items[i]);
     v6n_jgen_array(&j, false);
     v6n_jgen_kv_or_null(&j, "drift_error", st->drift_error);
+    v6n_jgen_str(&j, "leftover_volumes");
+    v6n_jgen_array(&j, true);
+    for (size_t i = 0; i < st->volumes.len; i++)
+        v6n_jgen_str(&j, st->volumes.items[i]);
+    v6n_jgen_array(&j, false);
     v6n_jgen_map(&j, false);
     return v6n_jgen_close(&j, out, "the node status");
 }

@@ -8,7 +8,7 @@
 
 /* Which of `names` exist: one request (the engine's name filter matches
  * substrings, so the answer is checked for exact names). */
-static int volumes_existing(v6n_client *c, const char *const *names, size_t n, bool *exists)
+int v6n_volumes_existing(v6n_client *c, const char *const *names, size_t n, bool *exists)
 {
     yajl_val v = NULL;
     int rc =
@@ -65,7 +65,7 @@ int v6n_volumes_ensure_tracked(v6n_client *c, const v6n_node_spec *spec,
     const char *const *names = (const char *const *)spec->volumes;
     for (int i = 0; i < V6N_VOLUME_COUNT; i++)
         created[i] = false;
-    int rc = volumes_existing(c, names, V6N_VOLUME_COUNT, exists);
+    int rc = v6n_volumes_existing(c, names, V6N_VOLUME_COUNT, exists);
     for (int i = 0; !rc && i < V6N_VOLUME_COUNT; i++) {
         if (!exists[i]) {
             rc = volume_create(c, names[i]);

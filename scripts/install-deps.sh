@@ -1,17 +1,73 @@
 #!/usr/bin/env bash
-# Install the Debian packages libv6node needs to build, test and demo, when
-# missing. Runs `apt-get update` at most once. Safe to run again.
+# Install the Debian packages libv6node needs to build, test and demo, and
+# the Python packages its Python binding tests need, when missing. Runs
+# `apt-get update` at most once. Safe to run again. This is the one place
+# that installs anything: CMake and the tests only check.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libcurl4-openssl-dev libyajl-dev libyaml-dev libcriterion-dev
+  libcurl4-openssl-dev libyajl-dev libyaml-dev libcriterion-dev libssl-dev
   clang-format valgrind swig
+  # the Python binding's browser test (tests/python/test_browser.py)
+  chromium chromium-driver
 )
+
+# The Python binding is built and tested with the python3 first on PATH
+# (V6N_PYTHON overrides). Debian's own interpreter keeps its headers, pip and
+# venv in packages of their own.
+py=${V6N_PYTHON:-python3}
+py_exe=$(command -v "$py" 2>/dev/null || true)
+if [ -n "$py_exe" ]; then
+  py_real=$("$py_exe" -c 'import sys; print(sys.executable)' 2>/dev/null || echo "$py_exe")
+  case "$py_real" in /usr/bin/*) packages+=(python3-dev python3-pip python3-venv) ;; esac
+else
+  packages+=(python3-dev python3-pip python3-venv)
+fi
 # More groups are added by the scripts that need them, e.g.
 #   scripts/install-deps.sh docker.io busybox-static
 #   (tests/integration/ssh/ssh-server.sh: openssh-server openssh-client socat)
 packages+=("$@")
+
+# The Go binding (bindings/go) builds with go >= 1.19, swig (above) and
+# pkg-config: Debian's golang-go when there is no go on PATH or in /usr/local/go.
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+  packages+=(golang-go)
+fi
+
+# The Python test requirements the interpreter lacks (after the Debian packages,
+# which may bring the interpreter's pip).
+python_requirements() {
+  local reqs=$root/bindings/python/requirements-test.txt
+  local py_now
+  py_now=$(command -v "$py" 2>/dev/null) || return 0
+  [ -f "$reqs" ] || return 0
+  local missing_py
+  missing_py=$("$py_now" - "$reqs" <<'PY'
+import re, sys
+from importlib import metadata
+def version(v):
+    return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name, _, low = line.partition(">=")  # every line is NAME or NAME>=VERSION
+    try:
+        have = metadata.version(name.strip())
+    except metadata.PackageNotFoundError:
+        print(line); continue
+    if low and version(have) < version(low):
+        print(line)
+PY
+)
+  [ -z "$missing_py" ] && return 0
+  echo "install-deps: installing into $py_now: $(echo $missing_py)" >&2
+  # A Debian-managed interpreter refuses pip without this (PEP 668).
+  # shellcheck disable=SC2086
+  PIP_BREAK_SYSTEM_PACKAGES=1 "$py_now" -m pip install -q --disable-pip-version-check $missing_py
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -19,7 +75,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  python_requirements
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 sudo=""
@@ -45,3 +104,4 @@ $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if $quiet_sshd && command -v systemctl >/dev/null; then
   $sudo systemctl disable ssh.service ssh.socket >/dev/null 2>&1 || true
 fi
+python_requirements

@@ -2,14 +2,15 @@
 # build tree (nothing in the source tree, nothing fetched):
 #
 #   cmake -DGO=/usr/local/go/bin/go -DGO_BUILD_DIR=<build>/bindings/go
-#         -DPKGCONFIG_DIR=<build>/pkgconfig-uninstalled -DLIB_DIR=<build>/libv6node
-#         [-DCC=cc] [-DFRESH_CGO=ON] -DWORKDIR=<folder to run in>
-#         -P go.cmake -- <go arguments>
+#         -DPKGCONFIG_DIR=<build>/pkgconfig-uninstalled [-DLIB_DIR=<build>/libv6node]
+#         [-DSTAMP_FILES=a,b] [-DCC=cc] [-DFRESH_CGO=ON] [-DGO_ENV=NAME=VALUE,...]
+#         -DWORKDIR=<folder to run in> -P go.cmake -- <go arguments>
 #
-# The build cache is keyed on the package's own files only; the binding layer
-# (bindings/glue.c, glue.h, v6node.i) and v6node.h are compiled in from outside
-# the package folder, so their hash goes into CGO_CFLAGS: a change to them
-# rebuilds the package instead of reusing a stale cache entry.
+# STAMP_FILES: files the module compiles through pkg-config (v6node.h,
+# v6node.i). The go tool's cache keys on the package's own files only, so
+# their hash goes into CGO_CFLAGS: a change to them rebuilds the package
+# instead of reusing a stale cache entry.
+# GO_ENV: more variables, set last (e.g. GOPROXY=file:///... for one run).
 foreach(v GO GO_BUILD_DIR PKGCONFIG_DIR WORKDIR)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "go.cmake: -D${v}=... is required")
@@ -28,11 +29,14 @@ foreach(i RANGE ${last})
 endforeach()
 
 set(stamp "")
-foreach(f ../glue.c ../glue.h ../v6node.i ../../include/v6node.h)
-  file(SHA1 "${CMAKE_CURRENT_LIST_DIR}/${f}" h)
-  string(APPEND stamp "${h}")
-endforeach()
-string(SHA1 stamp "${stamp}")
+if(STAMP_FILES)
+  string(REPLACE "," ";" stamp_files "${STAMP_FILES}")
+  foreach(f ${stamp_files})
+    file(SHA1 "${f}" h)
+    string(APPEND stamp "${h}")
+  endforeach()
+  string(SHA1 stamp "${stamp}")
+endif()
 
 set(ENV{GOCACHE} "${GO_BUILD_DIR}/cache")
 set(ENV{GOPATH} "${GO_BUILD_DIR}/gopath")
@@ -41,9 +45,12 @@ set(ENV{XDG_CONFIG_HOME} "${GO_BUILD_DIR}/config") # the go tool's telemetry cou
 set(ENV{GOENV} off)         # no user go.env settings
 set(ENV{GOTOOLCHAIN} local) # never download a toolchain
 set(ENV{GOPROXY} off)       # the module needs no other module
-set(ENV{GOFLAGS} "-buildvcs=false")
+set(ENV{GOFLAGS} "-buildvcs=false -p=2")
 set(ENV{CGO_ENABLED} 1)
-set(cflags "-O2 -g -DV6NG_SOURCES_SHA1=${stamp}")
+set(cflags "-O2 -g")
+if(stamp)
+  string(APPEND cflags " -DV6NG_LIBRARY_SHA1=${stamp}")
+endif()
 if(FRESH_CGO)
   # `go vet` of a SWIG package whose compiled form comes from the build cache
   # fails ("vet: can't parse raw cgo file: $WORK/b001/_v6nraw_swig.go: no such
@@ -66,6 +73,16 @@ else()
 endif()
 if(LIB_DIR)
   set(ENV{LD_LIBRARY_PATH} "${LIB_DIR}")
+endif()
+if(GO_ENV)
+  string(REPLACE "," ";" go_env "${GO_ENV}")
+  foreach(kv ${go_env})
+    string(FIND "${kv}" "=" eq)
+    string(SUBSTRING "${kv}" 0 ${eq} k)
+    math(EXPR eq "${eq} + 1")
+    string(SUBSTRING "${kv}" ${eq} -1 v)
+    set(ENV{${k}} "${v}")
+  endforeach()
 endif()
 
 execute_process(COMMAND "${GO}" ${args} WORKING_DIRECTORY "${WORKDIR}" RESULT_VARIABLE rc)

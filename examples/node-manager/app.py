@@ -4,6 +4,11 @@ Every engine operation and every container decision (names, image, volumes,
 mounts, environment, drift) is made by libv6node through the ``v6node``
 package: this file only reads forms, writes config files and renders pages.
 
+A node is a ``v6node.Node``. Its start options (image, pull policy, release,
+host path map, docker socket) are given once, to the start: the library
+records how each node was started, so status (drift), restart, stop and
+remove open the node by name alone, and work on a node whose config is gone.
+
 Settings come from the environment (see README.md):
   DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION  the engine
   V6N_HOST_PATHS   "local=host,..." when this app runs in a container itself
@@ -24,10 +29,12 @@ import re
 import secrets
 import tempfile
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import yaml
+from werkzeug.wrappers import Response as BaseResponse
 from flask import (Flask, Response, abort, flash, g, redirect, render_template, request,
                    stream_with_context, url_for)
 
@@ -70,8 +77,9 @@ def settings_from_env(env: Mapping[str, str] = os.environ) -> Dict[str, Any]:
 
 
 # ---- where new configs go ----------------------------------------------------------
-# libv6node looks configs up in vantage6's folders but has no call that returns
-# them, so these two mirror its rules (libv6node/folders.c, appdirs on Linux).
+# The config folder is the library's (v6node.config_folder); the library has no
+# call for the data folder, so data_folder mirrors its rule (libv6node/folders.c,
+# appdirs on Linux) for the wizard's default task_dir.
 
 
 def _xdg(var: str, default: str) -> str:
@@ -203,34 +211,39 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
         if e is not None:
             e.close()
 
-    def spec_options() -> Dict[str, Any]:
-        """The options that shape a node's container: given to every call, so
-        that status judges drift against how this app starts nodes."""
+    def start_options() -> Dict[str, Any]:
+        """How this app starts nodes: given to the start (and to the spec
+        shown of what a start would create), never to status, restart, stop
+        or remove, which read the node's start record."""
         c = app.config
         opts: Dict[str, Any] = {"image": c["IMAGE"], "docker_socket": c["DOCKER_SOCKET"],
-                                "vantage6_version": c["VANTAGE6_VERSION"]}
+                                "vantage6_version": c["VANTAGE6_VERSION"], "pull": c["PULL"]}
         if c["HOST_PATHS"]:
-            opts["host_paths"] = c["HOST_PATHS"]
+            opts["path_map"] = c["HOST_PATHS"]
         return {k: v for k, v in opts.items() if v is not None}
 
-    def start_options() -> Dict[str, Any]:
-        opts = spec_options()
-        if app.config["PULL"]:
-            opts["pull"] = app.config["PULL"]
-        return opts
+    def spec_options() -> Dict[str, Any]:
+        return {k: v for k, v in start_options().items() if k != "pull"}
 
     def check_scope(scope: str) -> bool:
         if scope not in SCOPES:
             abort(404)
         return scope == "system"
 
-    def list_entry(scope: str, name: str) -> Optional[Dict[str, Any]]:
-        for node in engine().list():
-            if node["name"] == name and node["scope"] == scope:
-                return node
+    def node_of(scope: str, name: str, **options: Any) -> v6node.Node:
+        """The node, by name: it opens whether or not its config is here."""
+        try:
+            return v6node.Node(name, system=check_scope(scope), **options)
+        except v6node.InvalidArgument:
+            abort(404)
+
+    def list_entry(scope: str, name: str) -> Optional[v6node.ListEntry]:
+        for entry in engine().list():
+            if entry.name == name and entry.scope == scope:
+                return entry
         return None
 
-    def back(scope: str, name: str) -> Response:
+    def back(scope: str, name: str) -> BaseResponse:
         target = request.form.get("next", "")
         if target.startswith("/") and not target.startswith("//"):
             return redirect(target)
@@ -239,35 +252,41 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
     def report(error: v6node.Error, what: str) -> None:
         key = f" (key {error.key})" if error.key else ""
         flash(f"{what}: {type(error).__name__}{key}: {error.message}", "error")
+        for warning in error.warnings:
+            flash(f"{what}: {warning}", "warning")
 
     @app.context_processor
     def globals_() -> Dict[str, Any]:
         return {"v6version": v6node.library_version()}
 
     @app.template_filter("short")
-    def short(value: str, n: int = 12) -> str:
+    def short(value: Optional[str], n: int = 12) -> str:
         return (value or "")[:n]
+
+    @app.template_filter("when")
+    def when(value: Optional[datetime]) -> str:
+        return value.strftime("%Y-%m-%d %H:%M:%S %Z") if value else ""
 
     # -- pages --
 
     @app.get("/")
     def dashboard() -> str:
-        nodes: List[Dict[str, Any]] = []
+        nodes: List[v6node.ListEntry] = []
         error = api_version = None
         try:
             api_version = engine().ping()
             nodes = engine().list()
         except v6node.Error as e:
             error = e
-        counts = Counter(n["state"] for n in nodes)
+        counts = Counter(n.state for n in nodes)
         return render_template("dashboard.html", nodes=nodes, counts=counts, error=error,
                                api_version=api_version, host=engine().host,
                                image=app.config["IMAGE"], pull=app.config["PULL"])
 
     @app.get("/nodes/<scope>/<name>")
     def node(scope: str, name: str) -> str:
-        system = check_scope(scope)
         page: Dict[str, Any] = {"scope": scope, "name": name, "errors": []}
+        node = node_of(scope, name)
         try:
             page["entry"] = list_entry(scope, name)
         except v6node.Error as e:
@@ -275,33 +294,36 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
             page["entry"] = None
         if page["entry"] is None and not page["errors"]:
             abort(404)
-        entry = page["entry"] or {}
-        if entry.get("config"):
+        entry: Optional[v6node.ListEntry] = page["entry"]
+        try:
+            # no options: drift is judged against how the node was started
+            page["status"] = node.status(engine())
+        except v6node.Error as e:
+            page["errors"].append(("status", e))
+        if entry is not None and entry.config is not None:
             try:
-                page["config_text"] = Path(entry["config"]).read_text()
+                page["config_text"] = entry.config.read_text()
             except OSError:
                 page["config_text"] = None
             try:
-                page["spec"] = v6node.build_spec(name=name, system=system, **spec_options())
+                page["spec"] = node_of(scope, name, **spec_options()).spec()
                 page["spec_json"] = json.dumps(page["spec"], indent=2)  # in the library's order
-                page["status"] = engine().status(name=name, system=system, **spec_options())
             except v6node.Error as e:
                 page["errors"].append(("config", e))
-        if entry.get("container") and entry.get("state") != "absent":
+        if entry is not None and entry.state != "absent":
             try:
-                page["logs"] = engine().logs(container=entry["container"],
-                                             tail=app.config["LOG_TAIL"])
+                page["logs"] = node.logs(engine(), tail=app.config["LOG_TAIL"])
             except v6node.Error as e:
                 page["errors"].append(("logs", e))
         return render_template("node.html", **page)
 
     @app.get("/nodes/<scope>/<name>/logs/follow")
     def follow_logs(scope: str, name: str) -> Response:
-        check_scope(scope)
+        node = node_of(scope, name)
         entry = list_entry(scope, name)
-        if not entry or not entry.get("container") or entry["state"] == "absent":
+        if entry is None or entry.state == "absent":
             abort(404)
-        stream = engine().follow_logs(container=entry["container"], tail=50)
+        stream = node.follow_logs(engine(), tail=50)
 
         def chunks() -> Iterator[str]:
             with stream:  # closed (and the C stream joined) when the client goes away
@@ -327,7 +349,9 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
                 trial = Path(tmp, f"{name}.yaml")
                 trial.write_text(text)
                 try:
-                    v6node.build_spec(trial, system=scope == "system", **spec_options())
+                    options = dict(spec_options(), scope=scope)
+                    with v6node.Node.from_config(trial, **options) as trial_node:
+                        trial_node.spec()
                 except v6node.Error as e:
                     key = f" ({e.key})" if e.key else ""
                     problems.append(f"{type(e).__name__}{key}: {e.message}".replace(tmp, "…"))
@@ -348,10 +372,10 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
     # -- actions --
 
     @app.post("/nodes/<scope>/<name>/start")
-    def start(scope: str, name: str) -> Response:
-        system = check_scope(scope)
+    def start(scope: str, name: str) -> BaseResponse:
         try:
-            r = engine().start(name=name, system=system, **start_options())
+            # the only call that takes the options: the start records them
+            r = node_of(scope, name, **start_options()).start(engine())
         except v6node.Error as e:
             report(e, f"Start of {name}")
         else:
@@ -363,36 +387,37 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
         return back(scope, name)
 
     @app.post("/nodes/<scope>/<name>/stop")
-    def stop(scope: str, name: str) -> Response:
-        system = check_scope(scope)
+    def stop(scope: str, name: str) -> BaseResponse:
         try:
-            engine().stop(name, system=system)
+            warnings = node_of(scope, name).stop(engine())
         except v6node.Error as e:
             report(e, f"Stop of {name}")
         else:
             flash(f"Stopped {name}.", "ok")
+            for warning in warnings:
+                flash(f"{name}: {warning}", "warning")
         return back(scope, name)
 
     @app.post("/nodes/<scope>/<name>/restart")
-    def restart(scope: str, name: str) -> Response:
-        system = check_scope(scope)
+    def restart(scope: str, name: str) -> BaseResponse:
         try:
-            r = engine().restart(name=name, system=system, **start_options())
+            r = node_of(scope, name).restart(engine())
         except v6node.Error as e:
             report(e, f"Restart of {name}")
         else:
-            flash(f"Restarted {name} in {r.container} ({r.id[:12]}).", "ok")
+            flash(f"Restarted {name} in {r.container} ({r.id[:12]}), image {r.image}.", "ok")
         return back(scope, name)
 
     @app.post("/nodes/<scope>/<name>/delete")
-    def delete(scope: str, name: str) -> Response:
-        system = check_scope(scope)
+    def delete(scope: str, name: str) -> BaseResponse:
         try:
-            engine().remove(name=name, system=system, **spec_options())
+            warnings = node_of(scope, name).remove(engine())
         except v6node.Error as e:
             report(e, f"Delete of {name}")
             return back(scope, name)
         flash(f"Deleted {name}: its container, volumes, config file and folders.", "ok")
+        for warning in warnings:
+            flash(f"{name}: {warning}", "warning")
         return redirect(url_for("dashboard"))
 
     return app

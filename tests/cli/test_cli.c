@@ -231,7 +231,8 @@ static const char *sample_value(const table_flag *t)
     return "/tmp";
 }
 
-Test(cli, every_option_of_the_table_is_a_documented_flag)
+/* about 25 runs of v6node: under valgrind that takes a while */
+Test(cli, every_option_of_the_table_is_a_documented_flag, .timeout = 240)
 {
     write_config("alpha", CONFIG);
     const char *help_args[] = {"start", "--help", NULL};

@@ -50,9 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 1: { /* a container inspect, its image's Env from the same document */
         v6n_node_status *st = v6n_status_new();
         const char *env_path[] = {"ImageEnv", NULL};
+        v6n_status_set_node(st, "n", V6N_SCOPE_USER, "vantage6-n-user", NULL);
         v6n_status_fill(st, spec(), v, v6n_json_get(v, env_path));
         char *json = NULL;
-        if (v6n_node_status_json(&json, st, spec()) == V6N_OK)
+        if (v6n_node_status_json(&json, st) == V6N_OK)
             free(json);
         v6n_node_status_free(st);
         break;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fault-injecting proxy between libv6node and the real Docker engine.
 
-    fault_proxy.py LISTEN_SOCKET ENGINE_SOCKET [RULE ...]
+    fault_proxy.py [--hits FILE] LISTEN_SOCKET ENGINE_SOCKET [RULE ...]
 
 Listens on the unix socket LISTEN_SOCKET, forwards each HTTP request to the
 engine at ENGINE_SOCKET, and applies the first RULE whose method and path
@@ -21,6 +21,9 @@ every match), so clean-up requests after a fault go through. FAULT is one of:
                (for a stream: what arrived in its first second)
     500        answer 500 {"message": "injected fault"} without asking the engine
     garbage    answer bytes that are not HTTP, then close
+
+With --hits FILE, each fault applied appends a line "RULE_INDEX FAULT METHOD PATH"
+to FILE (flushed at once), so a test can check that its fault really fired.
 
 Stdlib only; 127.0.0.1 and unix sockets only. Request lines and the faults
 applied go to stderr when V6N_PROXY_VERBOSE=1.
@@ -93,6 +96,15 @@ async def pump(src, dst):
         pass
 
 
+HITS = None
+
+
+def record_hit(index, fault, method, path):
+    if HITS:
+        with open(HITS, "a") as f:
+            f.write(f"{index} {fault} {method} {path}\n")
+
+
 async def handle(reader, writer, engine, rules):
     upstream = None
     try:
@@ -100,7 +112,12 @@ async def handle(reader, writer, engine, rules):
             method, path, raw = await read_request(reader)
         except (asyncio.IncompleteReadError, ConnectionError, ValueError):
             return
-        fault = next((f for f in (r.take(method, path) for r in rules) if f), None)
+        fault = None
+        for index, rule in enumerate(rules):
+            fault = rule.take(method, path)
+            if fault:
+                record_hit(index, fault, method, path)
+                break
         log(method, path, "->", fault or "pass")
         if fault == "stall":
             await asyncio.sleep(3600)
@@ -146,10 +163,14 @@ async def handle(reader, writer, engine, rules):
 
 
 async def main():
-    if len(sys.argv) < 3:
+    global HITS
+    args = sys.argv[1:]
+    if args[:1] == ["--hits"]:
+        HITS, args = args[1], args[2:]
+    if len(args) < 2:
         raise SystemExit(__doc__)
-    listen, engine = sys.argv[1], sys.argv[2]
-    rules = [Rule(r) for r in sys.argv[3:]]
+    listen, engine = args[0], args[1]
+    rules = [Rule(r) for r in args[2:]]
     if os.path.exists(listen):
         os.unlink(listen)
     server = await asyncio.start_unix_server(lambda r, w: handle(r, w, engine, rules), path=listen)

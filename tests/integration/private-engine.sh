@@ -9,6 +9,10 @@
 #   private-engine.sh stop DIR     stop that dockerd (SIGTERM by its pidfile, wait,
 #                                  SIGKILL), its containerd and shims, unmount what
 #                                  is left under DIR, remove DIR
+#   private-engine.sh halt DIR     the engine goes away as in a crash: SIGKILL its
+#                                  dockerd by its pid, then its containerd and shims;
+#                                  DIR (images, volumes) stays, so `start DIR` brings
+#                                  the same engine back
 #
 # DIR must be an absolute path whose last component starts with "v6ntest-" (a
 # safety net for the rm -rf of `stop`), and short: DIR/docker.sock must fit a unix
@@ -46,7 +50,7 @@ wait_s="${V6N_ENGINE_WAIT:-60}"
 
 say() { echo "private-engine: $*" >&2; }
 die() { say "$*"; exit 1; }
-usage() { echo "usage: $0 start DIR | stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR | stop DIR | halt DIR" >&2; exit 2; }
 
 [ $# -eq 2 ] || usage
 cmd="$1"
@@ -177,6 +181,26 @@ stop_engine() {
   rm -rf --one-file-system -- "$dir" || die "could not remove $dir"
 }
 
+halt_engine() {
+  local pid c
+  pid="$(live_pid "$pidfile")"
+  [ -n "$pid" ] || pid="$(live_pid "$launched")"
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
+    kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+  fi
+  c="$(live_pid "$dir/exec/containerd/containerd.pid")"
+  [ -z "$c" ] || kill -KILL "$c" 2>/dev/null || true
+  for p in $(engine_processes); do
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  clean_cgroups
+  ! ping_engine || die "the engine on $sock still answers after halt"
+}
+
 start_engine() {
   command -v dockerd >/dev/null || [ -x /usr/sbin/dockerd ] || die "dockerd is not installed"
   command -v curl >/dev/null || die "curl is not installed"
@@ -255,5 +279,6 @@ start_engine() {
 case "$cmd" in
   start) start_engine ;;
   stop) stop_engine ;;
+  halt) halt_engine ;;
   *) usage ;;
 esac

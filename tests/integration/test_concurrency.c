@@ -1,6 +1,7 @@
 /* Threads: 16 threads starting the same node at once (exactly one succeeds,
  * the others get a conflict, nothing crashes, one container and its four
- * volumes are left), and 16 threads starting 16 different nodes (all succeed).
+ * volumes are left), and 16 threads starting 16 different nodes (all succeed,
+ * and the engine shows all 16 running, each with its four volumes).
  * Each thread has its own client, as the header's thread-safety rules ask. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -115,15 +116,39 @@ Test(concurrency, sixteen_different_nodes_all_start)
         jobs[i].config_path = paths[i];
     }
     run_all(jobs);
-    int ok = 0;
+    int ok = 0, running = 0, with_volumes = 0;
     for (int i = 0; i < THREADS; i++) {
         if (jobs[i].rc == V6N_OK)
             ok++;
         else
             cr_log_error("node %s: %s", names[i], jobs[i].message);
+        /* the engine's own view: each node's container runs, as the id its
+         * start returned, with its four volumes */
+        char container[256];
+        snprintf(container, sizeof(container), "vantage6-%.200s-user", names[i]);
+        char *state = nodefx_inspect(NULL, container, "{{.State.Running}} {{.Id}}");
+        char expected[128];
+        snprintf(expected, sizeof(expected), "true %s", jobs[i].id);
+        if (state && strcmp(state, expected) == 0)
+            running++;
+        else
+            cr_log_error("node %s: the engine says '%s', expected '%s'", names[i],
+                         state ? state : "no container", expected);
+        free(state);
+        int vols = 0;
+        static const char *const suffixes[] = {"vol", "vpn-vol", "ssh-vol", "squid-vol"};
+        for (int v = 0; v < 4; v++) {
+            char volume[300];
+            snprintf(volume, sizeof(volume), "%.250s-%s", container, suffixes[v]);
+            vols += nodefx_volume_exists(volume);
+        }
+        with_volumes += vols == 4;
     }
     /* clean up before asserting: stop removes containers and volumes */
     for (int i = 0; i < THREADS; i++)
         nodefx_stop_named(fx.client, names[i], NULL);
     cr_expect_eq(ok, THREADS, "%d of %d nodes started", ok, THREADS);
+    cr_expect_eq(running, THREADS, "%d of %d containers run as started", running, THREADS);
+    cr_expect_eq(with_volumes, THREADS, "%d of %d nodes have their four volumes", with_volumes,
+                 THREADS);
 }

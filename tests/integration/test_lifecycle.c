@@ -221,9 +221,30 @@ Test(lifecycle, status_of_an_absent_node)
     cr_expect_eq(v6n_node_status_state(st), V6N_NODE_ABSENT);
     cr_expect_null(v6n_node_status_container_id(st));
     cr_expect_eq(v6n_node_status_drift_count(st), 0);
-    /* negotiation (1) + the inspect (1) */
-    cr_expect_leq(v6n_client_request_count(fx.client) - before, 2);
+    cr_expect_eq(v6n_node_status_volume_count(st), 0, "no volumes left behind");
+    /* negotiation (1) + the inspect (1) + which of its volumes exist (1) */
+    cr_expect_leq(v6n_client_request_count(fx.client) - before, 3);
     v6n_node_status_free(st);
+}
+
+Test(lifecycle, status_reports_volumes_an_absent_node_left_behind)
+{
+    nodefx_typical_config();
+    nodefx_build();
+    char vpn[200];
+    snprintf(vpn, sizeof(vpn), "%s-vpn-vol", fx.container);
+    run_result r = docker_cli("volume", "create", vpn, NULL);
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    run_result_free(&r);
+    v6n_node_status *st = NULL;
+    cr_assert_eq(v6n_node_status_get(&st, fx.handle, fx.client), V6N_OK);
+    cr_expect_eq(v6n_node_status_state(st), V6N_NODE_ABSENT);
+    cr_assert_eq(v6n_node_status_volume_count(st), 1);
+    cr_expect_str_eq(v6n_node_status_volume(st, 0), vpn);
+    v6n_node_status_free(st);
+    /* remove deletes them */
+    cr_assert_eq(v6n_node_remove(fx.handle, fx.client), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_not(nodefx_volume_exists(vpn));
 }
 
 Test(lifecycle, status_of_a_running_node_without_drift)

@@ -154,9 +154,23 @@ Test(node, a_vanished_database_leaves_status_and_stop_working)
                   strstr(v6n_node_status_drift_error(st), "cohort.csv"),
               "%s", v6n_node_status_drift_error(st));
     v6n_node_status_free(st);
+    /* another start: the node is running (said first, as v6 node start does),
+     * and the message says why a start would fail anyway */
+    char *id = NULL;
+    cr_expect_eq(v6n_node_start(&id, plain, fx.client), V6N_ECONFLICT, "%s",
+                 v6n_error_last()->message);
+    cr_expect(strstr(v6n_error_last()->message, "already running") &&
+                  strstr(v6n_error_last()->message, "cohort.csv"),
+              "%s", v6n_error_last()->message);
+    cr_expect_null(id);
     v6n_stop_options so = V6N_STOP_OPTIONS_INIT;
     so.timeout_ms = 2000;
     cr_expect_eq(v6n_node_stop(plain, fx.client, &so), V6N_OK, "%s", v6n_error_last()->message);
+    /* stopped: the same start now fails on the database itself */
+    cr_expect_neq(v6n_node_start(&id, plain, fx.client), V6N_OK);
+    cr_expect_neq(v6n_error_last()->code, V6N_ECONFLICT, "%s", v6n_error_last()->message);
+    cr_expect(strstr(v6n_error_last()->message, "cohort.csv"), "%s", v6n_error_last()->message);
+    cr_expect_null(id);
     cr_expect_eq(v6n_node_remove(plain, fx.client), V6N_OK, "%s", v6n_error_last()->message);
     cr_expect_not(nodefx_container_exists(fx.container));
     cr_expect_eq(nodefx_volumes_present(), 0);

@@ -93,4 +93,4 @@ def test_start_a_node_from_the_dashboard(server: str, browser, sandbox: NodeSand
     assert browser.find_element(By.ID, "state").get_attribute("data-state") == "running"
 
     with v6node.Engine.from_env() as engine:
-        engine.stop(name, force=True)
+        v6node.Node(name).stop(engine, force=True)

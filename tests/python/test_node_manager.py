@@ -1,7 +1,9 @@
 """The Node Manager example (examples/node-manager) with Flask's test client:
 pages render, a config is created through the form, and nodes are started,
 restarted, stopped and deleted through POSTs against the real engine, with
-the stand-in image."""
+the stand-in image. Only the start takes the app's options: status, restart,
+stop and remove go by the node's start record, also for a node whose config
+is gone."""
 from __future__ import annotations
 
 import re
@@ -13,7 +15,7 @@ import pytest
 import yaml
 
 import v6node
-from conftest import NODE_MANAGER, STANDIN, NodeSandbox, container_state
+from conftest import NODE_MANAGER, STANDIN, NodeSandbox, container_state, docker
 
 sys.path.insert(0, str(NODE_MANAGER))
 import app as node_manager  # noqa: E402
@@ -98,7 +100,7 @@ def test_create_a_config_with_the_form(client, sandbox: NodeSandbox) -> None:
     assert config["encryption"] == {"enabled": False, "private_key": ""}
     assert list(config) == sorted(config)  # saved as vantage6 saves it
     # the library finds and accepts it
-    spec = v6node.build_spec(name=name)
+    spec = v6node.Node(name).spec()
     assert spec["name"] == f"vantage6-{name}-user"
     html = page(client.get(response.headers["Location"]))
     assert "New configuration created" in html
@@ -142,6 +144,9 @@ def test_start_restart_stop_delete(client, sandbox: NodeSandbox) -> None:
         time.sleep(0.2)
     assert 'data-state="running"' in html and "None: the container matches" in html
     assert re.search(r'id="vantage6-version">4\.15 ', html), "the release the node was built as"
+    assert re.search(r'id="created-at">20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC<', html), html
+    labels = re.search(r'<table id="labels".*?</table>', html, re.S).group(0)
+    assert "vantage6-type" in labels and f"<code>{name}</code>" in labels
 
     # drift after a config change, gone after a restart
     sandbox.write_config(name, env={"SITE": "changed"})
@@ -168,6 +173,73 @@ def test_start_restart_stop_delete(client, sandbox: NodeSandbox) -> None:
     assert r.status_code == 302 and r.headers["Location"] == "/"
     assert "Deleted " + name in page(client.get("/"))
     assert not cfg.exists()
+
+
+def wait_ready(client, url: str) -> str:
+    """The node page once the stand-in has said its contract line (only then
+    does it handle SIGTERM)."""
+    deadline = time.monotonic() + 10
+    while "contract holds" not in (html := page(client.get(url))):
+        assert time.monotonic() < deadline, html
+        time.sleep(0.2)
+    return html
+
+
+def test_status_and_restart_go_by_the_start_record(sandbox: NodeSandbox) -> None:
+    """Started by one app; another app whose settings name another image shows
+    no drift and restarts with the image the node was started with."""
+    name = sandbox.new_name()
+    sandbox.write_config(name)
+    container = f"vantage6-{name}-user"
+    url = f"/nodes/user/{name}"
+    first = node_manager.create_app({"IMAGE": STANDIN, "PULL": "never", "HOST_PATHS": {},
+                                     "DOCKER_SOCKET": None}).test_client()
+    assert first.post(f"{url}/start").status_code == 302
+    other = node_manager.create_app({"IMAGE": "127.0.0.1:5999/v6node-test/node:no-vnode",
+                                     "PULL": "never", "HOST_PATHS": {},
+                                     "DOCKER_SOCKET": None}).test_client()
+    html = wait_ready(other, url)
+    assert "None: the container matches" in html and 'id="drift"' in html
+    assert other.post(f"{url}/restart").status_code == 302
+    html = page(other.get(url))
+    assert "Restarted " + name in html and f"image {STANDIN}." in html
+    assert docker("inspect", "-f", "{{.Config.Image}}", container).stdout.strip() == STANDIN
+    wait_ready(other, url)
+    assert other.post(f"{url}/stop").status_code == 302
+    assert container_state(container) is None
+
+
+def test_an_orphan_is_shown_stopped_and_deleted(client, sandbox: NodeSandbox) -> None:
+    name = sandbox.new_name()
+    cfg = sandbox.write_config(name)
+    container = f"vantage6-{name}-user"
+    url = f"/nodes/user/{name}"
+    with v6node.Engine.from_env() as engine:
+        v6node.Node(name, keep=True, image=STANDIN, pull="never").start(engine)
+    wait_ready(client, url)
+    cfg.unlink()  # the config is gone; the container runs on
+
+    html = page(client.get("/"))
+    row = re.search(rf'<tr id="node-user-{re.escape(name)}".*?</tr>', html, re.S).group(0)
+    assert "no config here" in row and f'id="stop-user-{name}"' in row
+    html = page(client.get(url))
+    assert 'data-state="running"' in html and "none on this machine" in html
+    assert 'id="drift-error"' in html and "no config for node" in html
+    assert f'id="stop-user-{name}"' in html and f'id="restart-user-{name}"' not in html
+    assert 'id="labels"' in html and 'id="spec"' not in html
+
+    assert client.post(f"{url}/stop").status_code == 302
+    html = page(client.get(url))
+    assert "Stopped " + name in html and 'data-state="stopped"' in html
+    assert container_state(container) == "exited"
+    assert f'id="delete-user-{name}"' in html and f'id="start-user-{name}"' not in html
+
+    r = client.post(f"{url}/delete")
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    html = page(client.get("/"))
+    assert "Deleted " + name in html and f'id="node-user-{name}"' not in html
+    assert container_state(container) is None
+    assert client.get(url).status_code == 404
 
 
 def test_follow_logs_stream_closes(client, sandbox: NodeSandbox) -> None:

@@ -371,6 +371,85 @@ void stop_server(int pid)
     waitpid((pid_t)pid, NULL, 0);
 }
 
+int run_in_pty(run_result *r, char *const argv[], char *const envp[], const char *cwd,
+               const char *const *script, double timeout_s)
+{
+    memset(r, 0, sizeof(*r));
+    r->exit_code = -1;
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
+        if (master >= 0)
+            close(master);
+        return -1;
+    }
+    char *slave_name = strdup(ptsname(master));
+    pid_t pid = fork();
+    if (pid < 0) {
+        free(slave_name);
+        close(master);
+        return -1;
+    }
+    if (pid == 0) {
+        setsid(); /* a new session: the terminal opened next becomes its own */
+        int slave = open(slave_name, O_RDWR);
+        if (slave < 0)
+            _exit(125);
+        dup2(slave, 0);
+        dup2(slave, 1);
+        dup2(slave, 2);
+        if (slave > 2)
+            close(slave);
+        if (cwd && chdir(cwd) != 0)
+            _exit(126);
+        execve(argv[0], argv, envp);
+        _exit(127);
+    }
+    free(slave_name);
+    size_t len = 0, searched = 0;
+    append(&r->out, &len, "", 0);
+    r->err = strdup("");
+    double deadline = now() + timeout_s;
+    bool killed = false;
+    for (;;) {
+        /* the next text to wait for has shown: type its answer */
+        while (script && script[0] && strstr(r->out + searched, script[0])) {
+            searched = (size_t)(strstr(r->out + searched, script[0]) - r->out) + strlen(script[0]);
+            if (script[1]) {
+                char line[4096];
+                int n = snprintf(line, sizeof(line), "%s\n", script[1]);
+                if (write(master, line, (size_t)n) != n)
+                    break;
+            }
+            script += 2;
+        }
+        int wait_ms = (int)((deadline - now()) * 1000);
+        if (wait_ms <= 0) {
+            kill(pid, SIGKILL);
+            killed = true;
+            break;
+        }
+        struct pollfd p = {master, POLLIN, 0};
+        int ready = poll(&p, 1, wait_ms < 200 ? wait_ms : 200);
+        if (ready < 0 && errno != EINTR)
+            break;
+        if (ready <= 0)
+            continue;
+        char chunk[4096];
+        ssize_t n = read(master, chunk, sizeof(chunk));
+        if (n > 0)
+            append(&r->out, &len, chunk, (size_t)n);
+        else if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+            break; /* EIO: the program closed the terminal */
+    }
+    close(master);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!killed && WIFEXITED(status))
+        r->exit_code = WEXITSTATUS(status);
+    return 0;
+}
+
 extern char **environ;
 
 run_result docker_cli(const char *first, ...)

@@ -42,6 +42,17 @@ int spawn_until(int *pid, char *const argv[], const char *marker, double timeout
 /* SIGTERM a spawned server and reap it. */
 void stop_server(int pid);
 
+/* Run argv[0] on a new pseudo-terminal (its stdin, stdout and stderr, and its
+ * controlling terminal) with exactly `envp`, in `cwd`. `script` holds pairs
+ * (NULL-terminated): wait until the terminal shows the text script[2i] (after
+ * what the previous pair matched), then type script[2i+1] and Enter. r->out
+ * is everything the terminal showed (the program's output and the echo of
+ * what was typed, "\r\n" line ends); r->err is "". Returns -1 when the
+ * terminal could not be made; a text that never shows ends the script (the
+ * program is killed after `timeout_s`). */
+int run_in_pty(run_result *r, char *const argv[], char *const envp[], const char *cwd,
+               const char *const *script, double timeout_s);
+
 /* Run `docker ARGS...` (NULL-terminated) with the current environment. */
 run_result docker_cli(const char *first, ...);
 

@@ -1,95 +1,92 @@
 // Package v6node starts and manages vantage6 node containers through the
-// Docker Engine API, exactly as the official `v6 node start` (vantage6 4.10-4.15)
-// builds them: the same container name, volumes, mounts, environment, labels
-// and command. It is the Go binding of libv6node, the C library behind the
-// `v6node` tool; it runs the library's code, so a spec built here is byte for
-// byte what `v6node spec` prints.
+// Docker Engine API, exactly as the official `v6 node start` (vantage6
+// 4.10-4.15) builds them: the same container name, volumes, mounts,
+// environment, labels and command. It is the Go binding of libv6node, the C
+// library behind the `v6node` tool, so a spec built here is byte for byte
+// what `v6node spec` prints.
 //
-// # A dry run
+// # A node and an engine
 //
-// BuildSpec loads a node config and builds its container spec without
-// talking to any engine:
+// A Node is opened once, by name, by config file, or by container (for a
+// node whose config is gone), with the options it is started with; an
+// Engine is a client of one Docker engine:
 //
-//	spec, err := v6node.BuildSpec(v6node.Options{Name: "alpha"})
+//	node, err := v6node.Open("alpha", v6node.Options{}) // ~/.config/vantage6/node/alpha.yaml
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	fmt.Println(spec.ContainerName(), spec.Image(), spec.Volumes().Data)
-//	body, _ := spec.JSON() // what `v6node spec -n alpha` prints
-//
-// Options carry the options of `v6 node start` (Scope, Image, Keep,
-// ForceDBMount, MountSrc...) and libv6node's additions (pull policy, data and
-// log folders, volume names, host path map...). The zero value of each field
-// is the vantage6 default. The library reads HOME and the XDG variables to
-// find the vantage6 folders; Options.WithEnvironment adds the variables
-// `v6 node start` reads (DATA_VOLUME_NAME..., PRIVATE_KEY).
-//
-// # Running a node
-//
-// An Engine is a client of one Docker engine:
-//
+//	defer node.Close()
 //	engine, err := v6node.EngineFromEnv() // DOCKER_HOST etc., as the docker CLI
 //	if err != nil {
 //		log.Fatal(err)
 //	}
 //	defer engine.Close()
 //
-//	started, err := engine.Start(ctx, v6node.Options{Name: "alpha"}, func(ev v6node.Event) {
+//	started, err := node.Start(ctx, engine, func(ev v6node.Event) {
 //		log.Printf("%s %s %s", ev.Kind, ev.ID, ev.Message)
 //	})
 //	...
-//	err = engine.FollowLogs(ctx, started.Container, v6node.LogOptions{Tail: 20},
+//	err = node.Logs(ctx, engine, v6node.LogOptions{Tail: 20, Follow: true},
 //		func(c v6node.LogChunk) error {
 //			_, err := io.WriteString(os.Stdout, c.Data)
 //			return err
 //		})
 //
-// Start, Restart, Stop, Status (with drift: how the running container
-// differs from its config now), List, Logs, FollowLogs, EnsureVolumes, Remove
-// and Clean do what the `v6node` commands of the same names do.
+// Spec (the dry run), Start, Status (with drift: how the running container
+// differs from its config now), Logs, Restart, Stop and Remove do what the
+// `v6node` commands of the same names do; List lists every node.
 //
-// Start and Restart report their steps to a progress function and stop (and
-// undo what they made) when their context is cancelled. FollowLogs streams a
-// container's output until the container stops, the context is done or the
-// function returns an error. Both run the C operation on a thread of its own
-// and poll it from the calling goroutine; they return only once that thread
-// has ended, and start no goroutine. A cancellation is noticed within about
-// 0.1 s, and the C side then stops at its next step (a quiet log stream:
-// within about a second).
+// Start records how the node was started (its options, image and release
+// line) in its data folder; Status and Restart read that record. A Node
+// opened later without options (a manager that did not start it) sees no
+// false drift, and Restart keeps the image it was started with.
+//
+// Options carry every option of libv6node's option table, one field each
+// (Scope, Image, Keep, ForceDBMount, MountSrc, Vantage6Version, Pull, data
+// and log folders, volume names, host path map...). The zero value of a
+// field means "not given". The library reads HOME and the XDG variables to
+// find the vantage6 folders; Options.WithEnvironment adds the variables
+// `v6 node start` reads (DATA_VOLUME_NAME..., PRIVATE_KEY).
 //
 // # Errors
 //
 // Failures are *Error values, with the library's Code, the config Key at
-// fault, the HTTPStatus of a failed engine request and a Message naming the
-// file, key and value. Test their class with errors.Is and the sentinels
-// ErrConfig, ErrNotFound, ErrConflict, ErrEngine, ErrUnavailable (also
-// ErrEngine), ErrIO, ErrInvalid and ErrCancelled:
+// fault, the HTTPStatus of a failed engine request, a Message naming the
+// file, key and value, and the Warnings the failed call gave. Test their
+// class with errors.Is and the sentinels ErrConfig, ErrNotFound,
+// ErrConflict, ErrEngine, ErrUnavailable (also ErrEngine), ErrIO,
+// ErrInvalid, ErrCanceled, ErrNoMemory and ErrFailed:
 //
-//	_, err := engine.Start(ctx, opts, nil)
+//	_, err := node.Start(ctx, engine, nil)
 //	switch {
 //	case errors.Is(err, v6node.ErrConflict):    // already running
 //	case errors.Is(err, v6node.ErrConfig):      // see err.(*v6node.Error).Key
 //	case errors.Is(err, v6node.ErrUnavailable): // no engine at DOCKER_HOST
 //	}
 //
-// No panic crosses the boundary with C: the binding layer returns errors as
-// values, and this package recovers at the boundary anyway. (A panic in a
-// function you pass, such as a progress function, is raised again in your
-// goroutine once the C operation is cleaned up.)
+// libv6node keeps the last error per OS thread; this package reads it on
+// the thread of the failing call (runtime.LockOSThread), so errors are
+// right whichever goroutine makes the call.
 //
-// # Resources and concurrency
+// # Operations, contexts and goroutines
 //
-// An Engine holds a C client: Close it when done. A finalizer closes one that
-// is garbage collected unclosed, but do not rely on it. An Engine is safe for
-// concurrent use; its calls are serialized, except FollowLogs, which streams
-// over a connection of its own. Specs, statuses and list entries are plain
-// Go values.
+// Start, Restart, Stop, Remove and Logs run the C operation on a thread of
+// its own (v6n_op) and poll it from the calling goroutine, where progress
+// and log functions are called. They return only once that thread has
+// ended, and start no goroutine. An ended context is noticed within 0.1 s;
+// the library then stops at its next step (a start is undone), or, for a
+// quiet log stream, within about a second. A panic in a function you pass
+// stops the operation and goes on once its thread is joined.
+//
+// Nodes and Engines are safe for concurrent use. An Engine lends each call
+// a connection of its own. The calls of one Node are serialized, except
+// Logs, which uses a handle of its own. Close both when done; finalizers
+// free the ones dropped unclosed. Specs, statuses and list entries are
+// plain Go values.
 //
 // # Building
 //
-// The package links libv6node through pkg-config (`#cgo pkg-config: v6node
-// yajl`) and is generated by `go build` from the library's one SWIG
-// interface (bindings/v6node.i, shared with Python), so it needs cgo, a C
-// compiler, SWIG 4 and pkg-config, and the module must be used from a
-// libv6node source tree (see bindings/go/README.md).
+// The package needs cgo, a C compiler, SWIG 4 and pkg-config, and finds
+// libv6node through `pkg-config v6node` only (an installed libv6node, or
+// PKG_CONFIG_PATH=<build>/pkgconfig-uninstalled): see bindings/go/README.md.
 package v6node

@@ -3,6 +3,8 @@ package v6node
 import (
 	"errors"
 	"fmt"
+
+	"github.com/vantage6/libv6node/bindings/go/internal/v6nraw"
 )
 
 // Code is the class of a failure: one of libv6node's error codes
@@ -19,67 +21,69 @@ const (
 	CodeEngine      Code = -5  // the Docker engine refused or failed a request
 	CodeIO          Code = -6  // reading a file or talking to a socket failed
 	CodeNoMemory    Code = -7  // out of memory
-	CodeInvalid     Code = -8  // an invalid argument (both a name and a config path...)
+	CodeInvalid     Code = -8  // an invalid argument or option value
 	CodeUnavailable Code = -9  // the engine (or the vantage6 server) could not be reached
-	CodeCancelled   Code = -10 // the operation was cancelled
+	CodeCanceled    Code = -10 // the operation was canceled
 )
 
-var codeNames = map[Code]string{
-	CodeOK:          "V6N_OK",
-	CodeError:       "V6N_ERROR",
-	CodeConfig:      "V6N_ECONFIG",
-	CodeNotFound:    "V6N_ENOTFOUND",
-	CodeConflict:    "V6N_ECONFLICT",
-	CodeEngine:      "V6N_EENGINE",
-	CodeIO:          "V6N_EIO",
-	CodeNoMemory:    "V6N_ENOMEM",
-	CodeInvalid:     "V6N_EINVAL",
-	CodeUnavailable: "V6N_EUNAVAILABLE",
-	CodeCancelled:   "V6N_ECANCELLED",
-}
-
-// String returns the C name of the code, e.g. "V6N_ECONFIG".
+// String returns the library's name of the code, e.g. "V6N_ECONFIG".
 func (c Code) String() string {
-	if s, ok := codeNames[c]; ok {
-		return s
-	}
-	return fmt.Sprintf("V6N_UNKNOWN(%d)", int(c))
+	return v6nraw.Error_code_name(int(c))
 }
 
-// Sentinel errors. Every error this package returns for a library failure is
-// an *Error; test its class with errors.Is:
+// Sentinel errors. Every error this package returns for a failure is an
+// *Error; test its class with errors.Is:
 //
 //	if errors.Is(err, v6node.ErrConflict) { ... the node is already running ... }
 //
 // ErrEngine also matches errors of class ErrUnavailable: an engine that cannot
-// be reached is an engine failure too. An *Error of class CodeCancelled caused
-// by a context also matches that context's error (context.Canceled or
+// be reached is an engine failure too. An error of an operation its context
+// ended matches ErrCanceled and the context's error (context.Canceled or
 // context.DeadlineExceeded).
 var (
+	ErrFailed      = errors.New("v6node: failed")
 	ErrConfig      = errors.New("v6node: invalid node config")
 	ErrNotFound    = errors.New("v6node: not found")
 	ErrConflict    = errors.New("v6node: conflict")
 	ErrEngine      = errors.New("v6node: the Docker engine failed")
-	ErrUnavailable = errors.New("v6node: the Docker engine is unavailable")
 	ErrIO          = errors.New("v6node: i/o error")
+	ErrNoMemory    = errors.New("v6node: out of memory")
 	ErrInvalid     = errors.New("v6node: invalid argument")
-	ErrCancelled   = errors.New("v6node: cancelled")
+	ErrUnavailable = errors.New("v6node: the Docker engine is unavailable")
+	ErrCanceled    = errors.New("v6node: canceled")
 )
 
+var sentinels = map[Code]error{
+	CodeError:       ErrFailed,
+	CodeConfig:      ErrConfig,
+	CodeNotFound:    ErrNotFound,
+	CodeConflict:    ErrConflict,
+	CodeEngine:      ErrEngine,
+	CodeIO:          ErrIO,
+	CodeNoMemory:    ErrNoMemory,
+	CodeInvalid:     ErrInvalid,
+	CodeUnavailable: ErrUnavailable,
+	CodeCanceled:    ErrCanceled,
+}
+
 // Error is a failure reported by libv6node (or by this package on its
-// behalf). Use errors.As to read its details:
+// behalf). Read its details with errors.As:
 //
 //	var e *v6node.Error
 //	if errors.As(err, &e) {
-//		fmt.Println(e.Code, e.Key, e.HTTPStatus)
+//		fmt.Println(e.Code, e.Key, e.HTTPStatus, e.Warnings)
 //	}
 type Error struct {
 	Code       Code   // the class of the failure
-	Key        string // the config key (or option) at fault, e.g. "databases[1].mount_mode", or ""
-	HTTPStatus int    // the HTTP status of the failed engine request, or 0
 	Message    string // human-readable; names the file, key and value at fault
+	Key        string // the config key or option at fault ("databases[1].mount_mode"), or ""
+	HTTPStatus int    // the HTTP status of the failed engine request, or 0
+	// Warnings are the messages of the warning events the failed call gave
+	// before it failed (a pull that fell back to a local copy, a volume left
+	// in use...), in order.
+	Warnings []string
 
-	cause error // what caused it, when that is a Go error (a context's)
+	cause error // the Go error behind it (a context's), or nil
 }
 
 // Error returns the message.
@@ -92,33 +96,27 @@ func (e *Error) Error() string {
 
 // Is reports whether the error is of the class of a sentinel (ErrConfig...).
 func (e *Error) Is(target error) bool {
-	switch target {
-	case ErrConfig:
-		return e.Code == CodeConfig
-	case ErrNotFound:
-		return e.Code == CodeNotFound
-	case ErrConflict:
-		return e.Code == CodeConflict
-	case ErrEngine:
-		return e.Code == CodeEngine || e.Code == CodeUnavailable
-	case ErrUnavailable:
-		return e.Code == CodeUnavailable
-	case ErrIO:
-		return e.Code == CodeIO
-	case ErrInvalid:
-		return e.Code == CodeInvalid
-	case ErrCancelled:
-		return e.Code == CodeCancelled
+	if target == ErrEngine && e.Code == CodeUnavailable {
+		return true
 	}
-	return false
+	s, ok := sentinels[e.Code]
+	return ok && s == target
 }
 
-// Unwrap returns the Go error that caused this one (a context's error for a
-// cancelled operation), or nil.
-func (e *Error) Unwrap() error {
-	return e.cause
-}
+// Unwrap returns the Go error that caused this one (the context's error of
+// a canceled operation), or nil.
+func (e *Error) Unwrap() error { return e.cause }
 
 func newError(code Code, message, key string) *Error {
 	return &Error{Code: code, Message: message, Key: key}
+}
+
+// canceled is the error of an operation its context ended: the library's
+// own (when it got that far) or one made here, matching the context's error.
+func canceled(ctxErr error, e *Error) *Error {
+	if e == nil {
+		e = newError(CodeCanceled, fmt.Sprintf("v6node: canceled: %v", ctxErr), "")
+	}
+	e.cause = ctxErr
+	return e
 }

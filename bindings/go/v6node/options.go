@@ -1,11 +1,14 @@
 package v6node
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/vantage6/libv6node/bindings/go/internal/v6nraw"
 )
 
 // Scope is where a node lives: the user's vantage6 folders (the default, as
@@ -20,20 +23,17 @@ const (
 
 // String returns "user" or "system".
 func (s Scope) String() string {
-	switch s {
-	case ScopeUser:
-		return "user"
-	case ScopeSystem:
-		return "system"
+	if s.check() != nil {
+		return fmt.Sprintf("Scope(%d)", int(s))
 	}
-	return fmt.Sprintf("Scope(%d)", int(s))
+	return v6nraw.Scope_name(v6nraw.Enum_SS_v6n_scope(s))
 }
 
-func parseScope(s string) Scope {
-	if s == "system" {
-		return ScopeSystem
+func (s Scope) check() error {
+	if s != ScopeUser && s != ScopeSystem {
+		return newError(CodeInvalid, fmt.Sprintf("v6node: invalid scope %d", int(s)), "scope")
 	}
-	return ScopeUser
+	return nil
 }
 
 // PullPolicy is how Start obtains the node image.
@@ -50,198 +50,192 @@ const (
 
 // String returns "default", "missing", "always" or "never".
 func (p PullPolicy) String() string {
-	switch p {
-	case PullDefault:
-		return "default"
-	case PullMissing:
-		return "missing"
-	case PullAlways:
-		return "always"
-	case PullNever:
-		return "never"
+	if n := v6nraw.Pull_policy_name(v6nraw.Enum_SS_v6n_pull_policy(p)); n != "" {
+		return n
 	}
 	return fmt.Sprintf("PullPolicy(%d)", int(p))
 }
 
 // PathMap says that paths under Local (as this process sees them) are Host on
-// the engine's host; for callers that run in a container themselves.
+// the engine's host: for a caller that runs in a container itself.
 type PathMap struct {
 	Local string
 	Host  string
 }
 
-// Options select a node and say how it is built and started: the options of
+// Options say how a node is built and started: the options of
 // `v6 node start` and libv6node's additions. The zero value of every field
-// means the vantage6 default. Exactly one of Name and Config must be set.
+// means "not given": the option the node was started with (its start
+// record) when it has one, else the vantage6 default.
+//
+// Each field is one option of libv6node's option table
+// (V6N_START_OPTION_TABLE in v6node.h), named in its v6n tag, and reaches
+// the library through the table's text interface (v6n_start_options_set):
+// see `v6node start --help` for the same options as flags.
 type Options struct {
-	// Name is the node whose config NAME.yaml (or NAME.yml) is found in the
-	// scope's config folder, else in the current directory (`-n`).
-	Name string
-	// Config is the node config file (`-c`); the node name is its stem. A
-	// relative path is resolved against the current directory.
-	Config string
+	// Scope: the system scope (--system); default user.
+	Scope Scope `v6n:"scope"`
+	// Image overrides images.node and the server's version (-i).
+	Image string `v6n:"image"`
+	// Keep keeps the container when the node stops: no auto-remove (--keep).
+	Keep bool `v6n:"keep"`
+	// ForceDBMount mounts every database uri that is a path, even one that
+	// does not exist here (--force-db-mount).
+	ForceDBMount bool `v6n:"force_db_mount"`
+	// MountSrc mounts vantage6 sources at /vantage6 (--mount-src; relative:
+	// see WorkingDir).
+	MountSrc string `v6n:"mount_src"`
+	// Vantage6Version builds the node as that vantage6 release's
+	// `v6 node start` does: a line ("4.14"), a release ("4.13.7") or "auto"
+	// (the line of the node's server); default the newest, Vantage6Version().
+	Vantage6Version string `v6n:"vantage6_version"`
+	// ServerVersion is the server's version when known ("4.13.2"): the
+	// server-version image rule without asking.
+	ServerVersion string `v6n:"server_version"`
+	// ConfigDir is where node configs are found instead of the scope's
+	// vantage6 folder.
+	ConfigDir string `v6n:"config_dir"`
+	// DataDir and LogDir are the node's data and log folders (override
+	// directories.data and directories.log).
+	DataDir string `v6n:"data_dir"`
+	LogDir  string `v6n:"log_dir"`
+	// DockerSocket is the engine host's socket bound at /var/run/docker.sock
+	// (default /var/run/docker.sock; see Engine.SocketPath).
+	DockerSocket string `v6n:"docker_socket"`
+	// The four volumes (defaults vantage6-NAME-SCOPE-vol, -vpn-vol,
+	// -ssh-vol, -squid-vol).
+	DataVolume  string `v6n:"data_volume" env:"DATA_VOLUME_NAME"`
+	VPNVolume   string `v6n:"vpn_volume" env:"VPN_VOLUME_NAME"`
+	SSHVolume   string `v6n:"ssh_volume" env:"SSH_TUNNEL_VOLUME_NAME"`
+	SquidVolume string `v6n:"squid_volume" env:"SSH_SQUID_VOLUME_NAME"`
+	// PrivateKey replaces encryption.private_key (relative: in the data
+	// folder).
+	PrivateKey string `v6n:"private_key" env:"PRIVATE_KEY"`
+	// HostPaths map paths here to the engine host's paths, in order: the
+	// first match wins (--host-path LOCAL=HOST).
+	HostPaths []PathMap `v6n:"path_map"`
+	// WorkingDir resolves relative database uris and MountSrc (--workdir);
+	// default the current folder.
+	WorkingDir string `v6n:"working_dir"`
+	// NoLocalChecks: the files exist only on the engine's host; check and
+	// resolve no path here, create no folders here.
+	NoLocalChecks bool `v6n:"no_local_checks"`
+	// Pull is how Start obtains the image.
+	Pull PullPolicy `v6n:"pull"`
+	// NoServerVersion: Start never asks the server which version it runs.
+	NoServerVersion bool `v6n:"no_server_version"`
+	// ServerTimeout is the time per attempt of the server-version request
+	// (default 3 s), in whole milliseconds (rounded up).
+	ServerTimeout time.Duration `v6n:"server_timeout_ms"`
+	// ServerAttempts is the number of attempts of the server-version request
+	// (default 3).
+	ServerAttempts int `v6n:"server_attempts"`
 
-	Scope        Scope  // --user (default) or --system
-	Image        string // -i: overrides images.node and the server version
-	Keep         bool   // --keep: no auto-remove when the node stops
-	ForceDBMount bool   // --force-db-mount
-	MountSrc     string // --mount-src: mounted at /vantage6 (relative: see WorkingDir)
-
-	Pull            PullPolicy // how Start obtains the image
-	NoServerVersion bool       // Start does not ask the server which version it runs
-	ServerVersion   string     // the server's version when known ("4.13.2"): no request
-	// Vantage6Version is the vantage6 release whose `v6 node start` the node
-	// is built like: a line ("4.14"), a release ("4.13.7") or "auto" (the
-	// line of the node's server). Empty: the newest, Vantage6Version.
-	Vantage6Version string
-	ServerTimeout   time.Duration // per attempt of the server-version request (default 3 s)
-	ServerAttempts  int           // attempts of the server-version request (default 3)
-
-	DataDir      string // overrides the data folder (and directories.data)
-	LogDir       string // overrides the log folder (and directories.log)
-	DockerSocket string // host path bound at /var/run/docker.sock
-
-	DataVolume  string // default vantage6-NAME-SCOPE-vol
-	VPNVolume   string // default vantage6-NAME-SCOPE-vpn-vol
-	SSHVolume   string // default vantage6-NAME-SCOPE-ssh-vol
-	SquidVolume string // default vantage6-NAME-SCOPE-squid-vol
-	PrivateKey  string // replaces encryption.private_key (relative: in the data folder)
-
-	// HostPaths map local paths to the engine host's paths, in order.
-	HostPaths []PathMap
-	// WorkingDir resolves relative database uris and MountSrc; default the
-	// current directory.
-	WorkingDir string
+	// Progress receives the events of the node's Stop and Remove, and of
+	// Start and Restart when they are given no progress function of their
+	// own. It is called in the goroutine that made the call. Not an option
+	// of the table: the callbacks of v6n_start_options.
+	Progress func(Event)
 }
 
-// WithEnvironment returns a copy of o with the variables `v6 node start`
-// reads filled in where set and non-empty, as `v6node` does:
-// DATA_VOLUME_NAME, VPN_VOLUME_NAME, SSH_TUNNEL_VOLUME_NAME and
-// SSH_SQUID_VOLUME_NAME replace the volume names, PRIVATE_KEY the private
-// key. (libv6node itself reads only HOME and the XDG variables.)
+// WithEnvironment returns a copy of o with the environment variables
+// `v6 node start` reads filled in where they are set and not empty, as the
+// `v6node` tool does: DATA_VOLUME_NAME, VPN_VOLUME_NAME,
+// SSH_TUNNEL_VOLUME_NAME and SSH_SQUID_VOLUME_NAME name the volumes,
+// PRIVATE_KEY the private key. (libv6node itself reads only HOME and the XDG
+// variables to find the vantage6 folders.)
 func (o Options) WithEnvironment() Options {
-	set := func(field *string, name string) {
-		if v := os.Getenv(name); v != "" {
-			*field = v
+	v := reflect.ValueOf(&o).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if name := v.Type().Field(i).Tag.Get("env"); name != "" {
+			if s := os.Getenv(name); s != "" {
+				v.Field(i).SetString(s)
+			}
 		}
 	}
-	set(&o.DataVolume, "DATA_VOLUME_NAME")
-	set(&o.VPNVolume, "VPN_VOLUME_NAME")
-	set(&o.SSHVolume, "SSH_TUNNEL_VOLUME_NAME")
-	set(&o.SquidVolume, "SSH_SQUID_VOLUME_NAME")
-	set(&o.PrivateKey, "PRIVATE_KEY")
 	return o
 }
 
-// hostPaths renders as a JSON object {local: host} in order (a Go map would
-// lose the order, and the first matching entry wins).
-type hostPaths []PathMap
-
-func (h hostPaths) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range h {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(m.Local)
-		if err != nil {
+// optionText renders one option field as the text the table's interface
+// takes: nil when the field is its zero value (not given), one value per
+// entry for a list.
+func optionText(key string, f reflect.Value) ([]string, error) {
+	if f.IsZero() {
+		return nil, nil
+	}
+	switch v := f.Interface().(type) {
+	case Scope:
+		if err := v.check(); err != nil {
 			return nil, err
 		}
-		v, err := json.Marshal(m.Host)
+		return []string{v.String()}, nil
+	case PullPolicy:
+		n := v6nraw.Pull_policy_name(v6nraw.Enum_SS_v6n_pull_policy(v))
+		if n == "" {
+			return nil, newError(CodeInvalid, fmt.Sprintf("v6node: invalid pull policy %d", int(v)), key)
+		}
+		return []string{n}, nil
+	case time.Duration:
+		if v < 0 {
+			return nil, newError(CodeInvalid, fmt.Sprintf("v6node: option %s: negative duration %v", key, v), key)
+		}
+		return []string{strconv.FormatInt(int64((v+time.Millisecond-1)/time.Millisecond), 10)}, nil
+	case string:
+		return []string{v}, nil
+	case bool:
+		return []string{"true"}, nil
+	case int:
+		return []string{strconv.Itoa(v)}, nil
+	case []PathMap:
+		out := make([]string, 0, len(v))
+		for _, m := range v {
+			if strings.Contains(m.Local, "=") {
+				return nil, newError(CodeInvalid,
+					fmt.Sprintf("v6node: option %s: the local path %q contains '='", key, m.Local), key)
+			}
+			out = append(out, m.Local+"="+m.Host)
+		}
+		return out, nil
+	}
+	return nil, newError(CodeError, fmt.Sprintf("v6node: option %s has a type this package cannot pass (%s)", key, f.Type()), key)
+}
+
+// applyOptions sets every given option of src (a struct whose fields name
+// their table option in a v6n tag) on dst through the table's text
+// interface, which checks each value and names the option when it refuses.
+func applyOptions(dst rawOptions, src interface{}) error {
+	v := reflect.ValueOf(src)
+	for i := 0; i < v.NumField(); i++ {
+		key := v.Type().Field(i).Tag.Get("v6n")
+		if key == "" {
+			continue
+		}
+		values, err := optionText(key, v.Field(i))
 		if err != nil {
-			return nil, err
+			return err
 		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
-// The options object of the binding layer (glue.h, v6ng_spec).
-type optionsJSON struct {
-	Scope           string    `json:"scope,omitempty"`
-	Image           string    `json:"image,omitempty"`
-	Keep            bool      `json:"keep,omitempty"`
-	ForceDBMount    bool      `json:"force_db_mount,omitempty"`
-	MountSrc        string    `json:"mount_src,omitempty"`
-	Pull            string    `json:"pull,omitempty"`
-	NoServerVersion bool      `json:"no_server_version,omitempty"`
-	ServerVersion   string    `json:"server_version,omitempty"`
-	ServerTimeoutMS int64     `json:"server_timeout_ms,omitempty"`
-	ServerAttempts  int       `json:"server_attempts,omitempty"`
-	DataDir         string    `json:"data_dir,omitempty"`
-	LogDir          string    `json:"log_dir,omitempty"`
-	DockerSocket    string    `json:"docker_socket,omitempty"`
-	DataVolume      string    `json:"data_volume,omitempty"`
-	VPNVolume       string    `json:"vpn_volume,omitempty"`
-	SSHVolume       string    `json:"ssh_volume,omitempty"`
-	SquidVolume     string    `json:"squid_volume,omitempty"`
-	PrivateKey      string    `json:"private_key,omitempty"`
-	WorkingDir      string    `json:"working_dir,omitempty"`
-	HostPaths       hostPaths `json:"host_paths,omitempty"`
-	Vantage6Version string    `json:"vantage6_version,omitempty"`
-}
-
-// encode checks o and renders its options for the binding layer.
-func (o Options) encode() (string, error) {
-	if o.Scope != ScopeUser && o.Scope != ScopeSystem {
-		return "", newError(CodeInvalid, fmt.Sprintf("v6node: invalid scope %d", int(o.Scope)), "scope")
-	}
-	if o.Pull < PullDefault || o.Pull > PullNever {
-		return "", newError(CodeInvalid, fmt.Sprintf("v6node: invalid pull policy %d", int(o.Pull)), "pull")
-	}
-	j := optionsJSON{
-		Image:           o.Image,
-		Keep:            o.Keep,
-		ForceDBMount:    o.ForceDBMount,
-		MountSrc:        o.MountSrc,
-		NoServerVersion: o.NoServerVersion,
-		ServerVersion:   o.ServerVersion,
-		ServerAttempts:  o.ServerAttempts,
-		DataDir:         o.DataDir,
-		LogDir:          o.LogDir,
-		DockerSocket:    o.DockerSocket,
-		DataVolume:      o.DataVolume,
-		VPNVolume:       o.VPNVolume,
-		SSHVolume:       o.SSHVolume,
-		SquidVolume:     o.SquidVolume,
-		PrivateKey:      o.PrivateKey,
-		WorkingDir:      o.WorkingDir,
-		HostPaths:       hostPaths(o.HostPaths),
-		Vantage6Version: o.Vantage6Version,
-	}
-	if o.Scope == ScopeSystem {
-		j.Scope = "system"
-	}
-	if o.Pull != PullDefault {
-		j.Pull = o.Pull.String()
-	}
-	if o.ServerTimeout > 0 {
-		j.ServerTimeoutMS = int64((o.ServerTimeout + time.Millisecond - 1) / time.Millisecond)
-	}
-	fields := []struct{ what, s string }{
-		{"name", o.Name}, {"config", o.Config}, {"image", o.Image}, {"mount_src", o.MountSrc},
-		{"server_version", o.ServerVersion}, {"data_dir", o.DataDir}, {"log_dir", o.LogDir},
-		{"docker_socket", o.DockerSocket}, {"data_volume", o.DataVolume},
-		{"vpn_volume", o.VPNVolume}, {"ssh_volume", o.SSHVolume},
-		{"squid_volume", o.SquidVolume}, {"private_key", o.PrivateKey},
-		{"working_dir", o.WorkingDir}, {"vantage6_version", o.Vantage6Version},
-	}
-	for _, m := range o.HostPaths {
-		fields = append(fields, struct{ what, s string }{"host_paths", m.Local},
-			struct{ what, s string }{"host_paths", m.Host})
-	}
-	for _, f := range fields {
-		if err := checkString(f.what, f.s); err != nil {
-			return "", err
+		for _, text := range values {
+			if err := checkString(key, text); err != nil {
+				return err
+			}
+			if err := cCall(func() bool { return v6nraw.Start_options_set(dst, key, text) == 0 }); err != nil {
+				return err
+			}
 		}
 	}
-	b, err := json.Marshal(j)
-	if err != nil {
-		return "", newError(CodeInvalid, "v6node: cannot encode the options: "+err.Error(), "")
+	return nil
+}
+
+// withRawOptions makes the library's options struct from src, passes it to
+// f and frees it.
+func withRawOptions(src interface{}, f func(rawOptions) error) error {
+	var raw rawOptions
+	if err := cCall(func() bool { raw = v6nraw.Options_new(); return !isNull(raw) }); err != nil {
+		return err
 	}
-	return string(b), nil
+	defer v6nraw.Options_free(raw)
+	if err := applyOptions(raw, src); err != nil {
+		return err
+	}
+	return f(raw)
 }

@@ -1,11 +1,11 @@
-"""The exceptions of :mod:`v6node`, one class per libv6node error code."""
+"""The exceptions of :mod:`v6node`: one class per libv6node error code."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, Optional, Sequence, Tuple, Type
 
 from ._native import v6nraw as _v6nraw
 
-_raw: Any = _v6nraw  # the generated module (untyped)
+_raw: Any = _v6nraw
 
 __all__ = [
     "Error",
@@ -26,11 +26,14 @@ class Error(Exception):
 
     Attributes:
         message: the library's message; it names the file, key or value at fault.
-        code: the libv6node error code (a negative int, e.g. -2 for V6N_ECONFIG).
+        code: the libv6node error code (negative, e.g. -2 for ``V6N_ECONFIG``).
         code_name: the code's name, e.g. ``"V6N_ECONFIG"``.
-        key: the config key or option at fault (``"databases[1].mount_mode"``),
-            or ``None`` when the error is not about one key.
+        key: the config key or option at fault (``"databases[1].mount_mode"``,
+            ``"pull"``), or ``None`` when the error is not about one key.
         http_status: the HTTP status of the failed engine request, or ``None``.
+        warnings: the warnings the failed call gave before it failed (e.g. a
+            Docker credentials file that could not be used before a pull
+            failed), oldest first.
     """
 
     def __init__(
@@ -40,12 +43,14 @@ class Error(Exception):
         code: int = -1,
         key: Optional[str] = None,
         http_status: Optional[int] = None,
+        warnings: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.message: str = message
         self.code: int = code
         self.key: Optional[str] = key or None
         self.http_status: Optional[int] = http_status or None
+        self.warnings: Tuple[str, ...] = tuple(warnings)
 
     @property
     def code_name(self) -> str:
@@ -58,6 +63,8 @@ class Error(Exception):
             extra += f", key={self.key!r}"
         if self.http_status:
             extra += f", http_status={self.http_status}"
+        if self.warnings:
+            extra += f", warnings={self.warnings!r}"
         return f"{type(self).__name__}({self.message!r}, code_name={self.code_name!r}{extra})"
 
 
@@ -68,14 +75,14 @@ class ConfigError(Error):
 
 
 class NotFound(Error):
-    """Something named does not exist: a config file or node name, a node that
-    is not running (stop), a container (logs), an image (start with pull
-    ``"never"``, or an image no registry has)."""
+    """Something named does not exist: a node's config (calls that need one),
+    a node that is not running (stop), a container (logs), an image (start
+    with pull ``"never"``, or an image no registry has), a Docker context."""
 
 
 class Conflict(Error):
-    """The operation conflicts with the node's state, e.g. starting a node that
-    is already running, or removing a node that runs."""
+    """The call conflicts with the node's state: starting a node that runs,
+    removing a node that runs."""
 
 
 class EngineError(Error):
@@ -94,8 +101,9 @@ class IOFailure(Error):
 
 
 class InvalidArgument(Error, ValueError):
-    """A caller passed an invalid argument: an unknown or mistyped option, both
-    or neither of a config path and a node name, a closed engine..."""
+    """A caller passed an invalid argument: an unknown option or a value of
+    the wrong form (:attr:`Error.key` names it), a bad node or container name,
+    a closed engine, an engine or node busy with another call."""
 
 
 class OutOfMemory(Error, MemoryError):
@@ -103,31 +111,38 @@ class OutOfMemory(Error, MemoryError):
 
 
 class Cancelled(Error):
-    """The operation was cancelled (a progress callback returned ``False``);
-    what it had created was removed again."""
+    """The call was cancelled (a progress callback returned ``False``); what a
+    start had created was removed again."""
 
 
 _BY_CODE: Dict[int, Type[Error]] = {
-    _raw.ERR_ERROR: Error,
-    _raw.ERR_CONFIG: ConfigError,
-    _raw.ERR_NOTFOUND: NotFound,
-    _raw.ERR_CONFLICT: Conflict,
-    _raw.ERR_ENGINE: EngineError,
-    _raw.ERR_IO: IOFailure,
-    _raw.ERR_NOMEM: OutOfMemory,
-    _raw.ERR_INVAL: InvalidArgument,
-    _raw.ERR_UNAVAILABLE: EngineUnavailable,
-    _raw.ERR_CANCELLED: Cancelled,
+    _raw.V6N_ERROR: Error,
+    _raw.V6N_ECONFIG: ConfigError,
+    _raw.V6N_ENOTFOUND: NotFound,
+    _raw.V6N_ECONFLICT: Conflict,
+    _raw.V6N_EENGINE: EngineError,
+    _raw.V6N_EIO: IOFailure,
+    _raw.V6N_ENOMEM: OutOfMemory,
+    _raw.V6N_EINVAL: InvalidArgument,
+    _raw.V6N_EUNAVAILABLE: EngineUnavailable,
+    _raw.V6N_ECANCELLED: Cancelled,
 }
 
 
 def error_class(code: int) -> Type[Error]:
-    """The exception class for a libv6node error code (:class:`Error` for an
-    unknown one)."""
+    """The exception class of a libv6node error code (:class:`Error` for one
+    this package does not know)."""
     return _BY_CODE.get(code, Error)
 
 
-def make_error(code: int, message: str, key: str = "", http_status: int = 0) -> Error:
-    """Build the exception for a failed call."""
-    return error_class(code)(message or str(_raw.error_code_name(code)), code=code, key=key,
-                             http_status=http_status)
+def make_error(code: int, message: str, *, key: str = "", http_status: int = 0,
+               warnings: Sequence[str] = ()) -> Error:
+    """The exception of a failed call."""
+    text = message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return error_class(code)(text or str(_raw.error_code_name(code)), code=code, key=key,
+                             http_status=http_status, warnings=warnings)
+
+
+def invalid(message: str, key: str) -> InvalidArgument:
+    """An InvalidArgument raised by this package itself (as the library would)."""
+    return InvalidArgument(message, code=int(_raw.V6N_EINVAL), key=key)
