@@ -484,6 +484,11 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
 
     CURL *h = c->curl;
     curl_easy_reset(h); /* keeps the connection cache */
+    int ssh_rc = c->ssh ? v6n_ssh_use(c->ssh, h, req->step) : V6N_OK;
+    if (ssh_rc) {
+        free(url);
+        return ssh_rc;
+    }
     transfer t = {req, resp, false, false, 0, false};
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = NULL;
@@ -506,7 +511,6 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
     if (c->socket_path)
         curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
     if (c->ssh) {
-        v6n_ssh_use(c->ssh, h);
         /* a stream has no total timeout: over ssh, whose handshake libcurl
          * does not see, its answer must still begin in the request time */
         if (req->stream)

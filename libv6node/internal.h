@@ -584,8 +584,9 @@ const char *v6n_ssh_url(const v6n_ssh *s);
 /* The ssh command line (argv[0] "ssh"), NULL-terminated. */
 const char *const *v6n_ssh_argv(const v6n_ssh *s);
 /* Make the libcurl handle `curl` open its connections as ssh processes (after
- * each curl_easy_reset), and forget how the last one ended. */
-void v6n_ssh_use(v6n_ssh *s, void *curl);
+ * each curl_easy_reset), and forget how the last one ended. V6N_ERROR (for
+ * `step`) when the libcurl loaded is older than 7.80. */
+int v6n_ssh_use(v6n_ssh *s, void *curl, const char *step);
 /* After a failed transfer: record the error that how ssh ended means and
  * return its code, or V6N_OK when ssh has nothing to say about it.
  * `timed_out`: the request ran out of time. */

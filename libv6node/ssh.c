@@ -623,7 +623,7 @@ static int close_conn(void *clientp, curl_socket_t fd)
     return close(fd);
 }
 
-void v6n_ssh_use(v6n_ssh *s, void *curl)
+int v6n_ssh_use(v6n_ssh *s, void *curl, const char *step)
 {
     CURL *h = curl;
     memset(&s->last, 0, sizeof(s->last));
@@ -631,13 +631,18 @@ void v6n_ssh_use(v6n_ssh *s, void *curl)
         drain_stderr(c); /* a pipe that is never read could fill up */
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_conn);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, s);
-    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, start_ssh);
+    if (curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, start_ssh) != CURLE_OK)
+        return v6n_err(V6N_ERROR, NULL,
+                       "%s: the Docker engine at %s: ssh:// needs libcurl 7.80 or newer (this "
+                       "is %s)",
+                       step, s->url, curl_version_info(CURLVERSION_NOW)->version);
     curl_easy_setopt(h, CURLOPT_PREREQDATA, s);
     curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, close_conn);
     curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, s);
     /* a unix socket for libcurl: no name to resolve, no proxy; open_conn puts
      * its listener's name in place of this path */
     curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, "/nonexistent/v6node-ssh");
+    return V6N_OK;
 }
 
 void v6n_ssh_free(v6n_ssh *s)
