@@ -28,7 +28,10 @@
  *    DOCKER_CERT_PATH and DOCKER_API_VERSION only in v6n_client_from_env()
  *    (and DOCKER_API_VERSION for contexts); DOCKER_CONFIG (default ~/.docker)
  *    for registry credentials and contexts; PATH to find credential helpers
- *    (docker-credential-*). Nothing else: the volume-name and PRIVATE_KEY
+ *    (docker-credential-*) and, for ssh:// engines, ssh (which gets this
+ *    process's environment: SSH_AUTH_SOCK and the like); TMPDIR for the
+ *    short-lived socket each ssh connection starts from (default /tmp).
+ *    Nothing else: the volume-name and PRIVATE_KEY
  *    variables of `v6 node start` are read by the `v6node` tool, not here.
  */
 #ifndef V6NODE_H
@@ -510,14 +513,23 @@ typedef struct v6n_client v6n_client;
 
 typedef struct v6n_engine_options {
     unsigned int version;
-    /* "unix:///path/docker.sock" or "tcp://host:port" (also "http://", "https://").
-     * NULL: unix:///var/run/docker.sock */
+    /* "unix:///path/docker.sock", "tcp://host:port" (also "http://", "https://")
+     * or "ssh://[user@]host[:port][/socket]". NULL: unix:///var/run/docker.sock.
+     * ssh:// runs the system's ssh client (found in PATH; it reads the user's
+     * ~/.ssh/config, keys, agent and known_hosts) as the docker CLI does: one
+     * `ssh -o ConnectTimeout=30 -T -o BatchMode=yes [-l user] [-p port] --
+     * host docker system dial-stdio` per connection, so the remote host needs
+     * the docker CLI (18.09 or newer) and a key-based login; nothing is ever
+     * prompted for (BatchMode), and an unknown host key is refused. A /socket
+     * path becomes `docker --host=unix:///socket` there. Over ssh the connect
+     * timeout is ssh's ConnectTimeout (default 30 s), and a stream's answer
+     * must begin within the request timeout. TLS is for tcp:// only. */
     const char *host;
     int tls;                 /* talk TLS to a tcp host (https) */
     int tls_verify;          /* verify the engine's certificate against ca.pem */
     const char *cert_path;   /* folder with ca.pem, cert.pem, key.pem */
     const char *api_version; /* pin the API version ("1.41"); NULL: negotiate */
-    long connect_timeout_ms; /* default 5000 */
+    long connect_timeout_ms; /* default 5000 (ssh://: 30000, rounded up to seconds) */
     long request_timeout_ms; /* ordinary requests; default 60000. Streams (pull,
                                 logs) have none. */
 } v6n_engine_options;
@@ -560,11 +572,17 @@ V6N_EXTERN(int) v6n_client_from_env(v6n_client **out);
  */
 V6N_EXTERN(int) v6n_client_from_context(v6n_client **out, const char *name);
 
+/* Closes the client's connections; over ssh:// their ssh processes end (EOF,
+ * then SIGTERM after 150 ms) and are reaped: the library waits for
+ * its own children only, by pid. */
 V6N_EXTERN(void) v6n_client_free(v6n_client *client);
 
 /* Ask the engine for /_ping and negotiate the API version.
  * Errors: V6N_EUNAVAILABLE (no engine there; the message names the socket or
- * address), V6N_EENGINE. */
+ * address; over ssh://: ssh missing here, no server, an unknown or changed
+ * host key, a refused login, or the engine over there not answering, each
+ * said in its own words), V6N_EENGINE (over ssh://: no docker CLI over there,
+ * or one without `system dial-stdio`). */
 V6N_EXTERN(int) v6n_client_ping(v6n_client *client);
 
 /* The engine address, e.g. "unix:///var/run/docker.sock". Owned by `client`. */

@@ -96,7 +96,8 @@ int v6n_client_from_context(v6n_client **out, const char *name)
         } else if (v6n_str_empty(o.host)) {
             rc = v6n_err(V6N_EINVAL, "context", "Docker context '%s' has no docker endpoint host",
                          name);
-        } else if (strncmp(o.host, "unix://", 7) != 0 && v6n_path_is_dir(tls_dir)) {
+        } else if (strncmp(o.host, "unix://", 7) != 0 && strncmp(o.host, "ssh://", 6) != 0 &&
+                   v6n_path_is_dir(tls_dir)) {
             /* TLS material stored with the context: TLS, verified unless the
              * context says to skip verification */
             o.tls = 1;

@@ -1,5 +1,6 @@
-/* The Docker Engine API client on libcurl: unix socket or tcp (+TLS), the API
- * version negotiated from /_ping, errors parsed into v6n_error_last().
+/* The Docker Engine API client on libcurl: unix socket, tcp (+TLS) or ssh
+ * (ssh.c), the API version negotiated from /_ping, errors parsed into
+ * v6n_error_last().
  *
  * One CURL easy handle per client keeps the connection alive between requests.
  * Ordinary requests have a total timeout; streams (pull, logs) have none and
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -27,7 +29,8 @@
 struct v6n_client {
     char *host;        /* as shown in messages: "unix:///var/run/docker.sock" */
     char *socket_path; /* unix sockets */
-    char *base_url;    /* "http://docker" (unix) or "http[s]://host:port" */
+    char *base_url;    /* "http://docker" (unix, ssh) or "http[s]://host:port" */
+    v6n_ssh *ssh;      /* ssh:// engines: the ssh command and its processes */
     bool tls, tls_verify;
     char *ca_file, *cert_file, *key_file;
     char api_version[16];
@@ -69,11 +72,20 @@ static int parse_version(const char *v, int *major, int *minor)
     return 0;
 }
 
-/* "unix:///p", "unix://p", "tcp://h:p", "http://h:p", "https://h:p". */
-static int parse_host(v6n_client *c, const char *host)
+/* "unix:///p", "unix://p", "tcp://h:p", "http://h:p", "https://h:p",
+ * "ssh://[user@]h[:p]". */
+static int parse_host(v6n_client *c, const char *host, long connect_timeout_ms)
 {
     if (v6n_str_empty(host))
         host = "unix://" DEFAULT_SOCKET;
+    if (strncmp(host, "ssh://", 6) == 0) {
+        int rc = v6n_ssh_new(&c->ssh, host, connect_timeout_ms);
+        if (rc)
+            return rc;
+        c->base_url = v6n_strdup("http://docker");
+        c->host = v6n_strdup(v6n_ssh_url(c->ssh));
+        return (c->base_url && c->host) ? V6N_OK : v6n_err_nomem();
+    }
     if (strncmp(host, "unix://", 7) == 0) {
         const char *path = host + 7;
         if (*path == '\0')
@@ -100,7 +112,8 @@ static int parse_host(v6n_client *c, const char *host)
     }
     if (!rest)
         return v6n_err(V6N_EINVAL, "host",
-                       "DOCKER_HOST '%s' is not supported: use unix:///path or tcp://host:port",
+                       "DOCKER_HOST '%s' is not supported: use unix:///path, tcp://host:port or "
+                       "ssh://user@host",
                        host);
     size_t n = strcspn(rest, "/?#");
     if (n == 0 || rest[n] == '?' || rest[n] == '#' || memchr(rest, '@', n) ||
@@ -161,8 +174,8 @@ int v6n_client_new(v6n_client **out, const v6n_engine_options *opts)
         opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : DEFAULT_CONNECT_MS;
     c->request_timeout_ms =
         opts->request_timeout_ms > 0 ? opts->request_timeout_ms : DEFAULT_REQUEST_MS;
-    rc = parse_host(c, opts->host);
-    if (!rc && c->tls && c->socket_path)
+    rc = parse_host(c, opts->host, opts->connect_timeout_ms);
+    if (!rc && c->tls && (c->socket_path || c->ssh))
         rc = v6n_err(V6N_EINVAL, "tls", "TLS is for tcp:// hosts, not %s", c->host);
     if (!rc && c->tls && !v6n_str_empty(opts->cert_path))
         rc = set_cert_files(c, opts->cert_path);
@@ -200,7 +213,9 @@ int v6n_client_from_env(v6n_client **out)
      * DOCKER_TLS_VERIFY is non-empty; certificates default to ~/.docker. */
     bool want_tls = !v6n_str_empty(verify) || !v6n_str_empty(cert_path);
     char *home_certs = NULL;
-    if (want_tls && host && strncmp(host, "unix://", 7) != 0) {
+    /* as the docker CLI: the TLS variables are for tcp:// engines (ssh brings
+     * its own encryption) */
+    if (want_tls && host && strncmp(host, "unix://", 7) != 0 && strncmp(host, "ssh://", 6) != 0) {
         o.tls = 1;
         o.tls_verify = !v6n_str_empty(verify);
         if (v6n_str_empty(cert_path)) {
@@ -222,7 +237,8 @@ void v6n_client_free(v6n_client *c)
     if (!c)
         return;
     if (c->curl)
-        curl_easy_cleanup(c->curl);
+        curl_easy_cleanup(c->curl); /* closes its connections: ssh.c reaps their ssh */
+    v6n_ssh_free(c->ssh);
     free(c->host);
     free(c->socket_path);
     free(c->base_url);
@@ -264,7 +280,16 @@ typedef struct transfer {
     v6n_http_response *resp;
     bool cancelled;
     bool too_large;
+    long answer_deadline_ms; /* ssh streams: the answer must begin by then (0: none) */
+    bool no_answer;          /* it did not */
 } transfer;
+
+static long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void copy_header_value(char *dst, size_t size, const char *value, size_t len)
 {
@@ -332,6 +357,10 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
     (void)ultotal;
     (void)ulnow;
     transfer *t = userdata;
+    if (t->answer_deadline_ms && t->resp->status == 0 && monotonic_ms() > t->answer_deadline_ms) {
+        t->no_answer = true;
+        return 1;
+    }
     if (t->req->stream && t->req->on_data && t->req->on_data(NULL, 0, t->req->payload) != 0) {
         t->cancelled = true;
         return 1;
@@ -390,6 +419,11 @@ static int transport_error(const v6n_client *c, const v6n_request *req, CURLcode
                            const char *detail, bool got_answer)
 {
     const char *what = detail[0] ? detail : curl_easy_strerror(code);
+    if (c->ssh) { /* how ssh ended says more than libcurl can */
+        int rc = v6n_ssh_error(c->ssh, req->step, code == CURLE_OPERATION_TIMEDOUT);
+        if (rc)
+            return rc;
+    }
     switch (code) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -421,13 +455,14 @@ static int transport_error(const v6n_client *c, const v6n_request *req, CURLcode
                        "connection during the handshake; it may not accept our client "
                        "certificate (cert.pem in DOCKER_CERT_PATH) (%s)",
                        req->step, c->host, what);
-    if (!c->tls && !c->socket_path && !got_answer &&
+    if (!c->tls && !c->socket_path && !c->ssh && !got_answer &&
         (code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING))
         return v6n_err(V6N_EENGINE, NULL,
                        "%s: the Docker engine at %s closed the connection without an answer; "
                        "does it expect TLS (DOCKER_TLS_VERIFY=1, DOCKER_CERT_PATH)? (%s)",
                        req->step, c->host, what);
-    if (engine_gone(c))
+    /* (over ssh, the words of ssh and of the docker CLI over there said it) */
+    if (!c->ssh && engine_gone(c))
         return v6n_err(V6N_EUNAVAILABLE, NULL,
                        "%s: the Docker engine at %s went away (it no longer takes connections; "
                        "was it stopped or restarted?): %s",
@@ -449,7 +484,12 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
 
     CURL *h = c->curl;
     curl_easy_reset(h); /* keeps the connection cache */
-    transfer t = {req, resp, false, false};
+    int ssh_rc = c->ssh ? v6n_ssh_use(c->ssh, h, req->step) : V6N_OK;
+    if (ssh_rc) {
+        free(url);
+        return ssh_rc;
+    }
+    transfer t = {req, resp, false, false, 0, false};
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = NULL;
     headers = curl_slist_append(headers, "Expect:");
@@ -470,6 +510,12 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
     curl_easy_setopt(h, CURLOPT_URL, url);
     if (c->socket_path)
         curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
+    if (c->ssh) {
+        /* a stream has no total timeout: over ssh, whose handshake libcurl
+         * does not see, its answer must still begin in the request time */
+        if (req->stream)
+            t.answer_deadline_ms = monotonic_ms() + c->request_timeout_ms;
+    }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -487,7 +533,7 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, req->stall_timeout_s);
     }
-    if (req->stream) {
+    if (req->stream || t.answer_deadline_ms) {
         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
@@ -521,6 +567,14 @@ static int perform(v6n_client *c, const v6n_request *req, v6n_http_response *res
     }
     curl_slist_free_all(headers);
     free(url);
+    if (t.no_answer) {
+        int rc = v6n_ssh_error(c->ssh, req->step, true);
+        return rc ? rc
+                  : v6n_err(V6N_EUNAVAILABLE, NULL,
+                            "%s: the Docker engine at %s did not answer in time: no answer "
+                            "within %ld ms",
+                            req->step, c->host, c->request_timeout_ms);
+    }
     if (t.cancelled)
         return v6n_err(V6N_ECANCELLED, NULL, "%s: stopped by the caller", req->step);
     if (t.too_large)

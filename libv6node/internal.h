@@ -143,6 +143,9 @@ char *v6n_path_stem(const char *path);
 const char *v6n_path_suffix(const char *path);
 bool v6n_path_exists(const char *path);
 bool v6n_path_is_dir(const char *path);
+/* The executable `name` in $PATH (as Python's shutil.which, which docker-py
+ * uses; an empty entry is the current folder), or NULL (also on OOM). */
+char *v6n_path_which(const char *name);
 /* mkdir -p. Returns V6N_OK or V6N_EIO with the error recorded. */
 int v6n_path_mkdirs(const char *path);
 /* Read a whole file. The caller frees *out. V6N_ENOTFOUND/V6N_EIO/V6N_ENOMEM. */
@@ -565,6 +568,43 @@ int v6n_engine_call(v6n_client *c, const v6n_call *call, v6n_http_response *resp
  * the 200 answer into *out (the caller frees it with yajl_tree_free). */
 int v6n_engine_get_filtered(v6n_client *c, const char *base, const char *key,
                             const char *const *values, size_t n, const char *step, yajl_val *out);
+
+/* ---- engines over ssh (ssh.c) ------------------------------------------------- */
+
+/* An ssh:// endpoint and the ssh processes that carry its connections. */
+typedef struct v6n_ssh v6n_ssh;
+/* Parse "ssh://[user@]host[:port][/socket]" (V6N_EINVAL with the reason) and
+ * build the ssh command line; ssh's ConnectTimeout is `connect_timeout_ms`
+ * rounded up to seconds, or 30 s (the docker CLI's) when it is 0. */
+int v6n_ssh_new(v6n_ssh **out, const char *url, long connect_timeout_ms);
+/* Ends (and reaps) every ssh process left. After curl_easy_cleanup. */
+void v6n_ssh_free(v6n_ssh *s);
+/* The URL, normalised: "ssh://user@host:port". */
+const char *v6n_ssh_url(const v6n_ssh *s);
+/* The ssh command line (argv[0] "ssh"), NULL-terminated. */
+const char *const *v6n_ssh_argv(const v6n_ssh *s);
+/* Make the libcurl handle `curl` open its connections as ssh processes (after
+ * each curl_easy_reset), and forget how the last one ended. V6N_ERROR (for
+ * `step`) when the libcurl loaded is older than 7.80. */
+int v6n_ssh_use(v6n_ssh *s, void *curl, const char *step);
+/* After a failed transfer: record the error that how ssh ended means and
+ * return its code, or V6N_OK when ssh has nothing to say about it.
+ * `timed_out`: the request ran out of time. */
+int v6n_ssh_error(v6n_ssh *s, const char *step, bool timed_out);
+/* An ssh:// endpoint, and how one ssh process ended, for ssh_error.c. */
+typedef struct v6n_ssh_target {
+    const char *url, *user, *host, *port; /* user and port may be NULL */
+} v6n_ssh_target;
+typedef struct v6n_ssh_ending {
+    int spawn_errno; /* ssh could not be started (0: it ran) */
+    bool reaped;     /* `status` is waitpid's */
+    int status;
+    bool killed;     /* we ended it (SIGTERM, SIGKILL) */
+    const char *err; /* the tail of its stderr */
+} v6n_ssh_ending;
+/* What v6n_ssh_error records for `ending` (ssh_error.c). */
+int v6n_ssh_explain(const v6n_ssh_target *target, const v6n_ssh_ending *ending, const char *step,
+                    bool timed_out);
 
 /* The client's timeout for ordinary requests. */
 long v6n_client_request_timeout_ms(const v6n_client *c);

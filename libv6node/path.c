@@ -263,3 +263,19 @@ char *v6n_home_docker_dir(void)
         home = res->pw_dir;
     return v6n_asprintf("%s/.docker", home ? home : "");
 }
+
+char *v6n_path_which(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path;; p += strcspn(p, ":") + 1) {
+        size_t n = strcspn(p, ":");
+        char *candidate = n ? v6n_asprintf("%.*s/%s", (int)n, p, name) : v6n_asprintf("./%s", name);
+        if (candidate && access(candidate, X_OK) == 0 && !v6n_path_is_dir(candidate))
+            return candidate;
+        free(candidate);
+        if (p[n] == '\0')
+            return NULL;
+    }
+}

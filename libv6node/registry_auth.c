@@ -226,24 +226,6 @@ static int encode(lookup *l, const char *const *kv, size_t n, const char *source
     return (l->header && l->source) ? V6N_OK : v6n_err_nomem();
 }
 
-/* The executable `name` in $PATH (as shutil.which, which docker-py uses), or
- * NULL. */
-static char *which(const char *name)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    for (const char *p = path;; p += strcspn(p, ":") + 1) {
-        size_t n = strcspn(p, ":");
-        char *candidate = n ? v6n_asprintf("%.*s/%s", (int)n, p, name) : v6n_asprintf("./%s", name);
-        if (candidate && access(candidate, X_OK) == 0 && !v6n_path_is_dir(candidate))
-            return candidate;
-        free(candidate);
-        if (p[n] == '\0')
-            return NULL;
-    }
-}
-
 /* Run `docker-credential-<store> get` with `server` on stdin. On success *out
  * holds its output; *found is false when it has no credentials for `server`
  * (or could not run, after a warning). */
@@ -257,7 +239,7 @@ static int run_helper(lookup *l, const char *store, const char *server, v6n_buf 
     size_t slen = strlen(server);
     if (slen >= 4096)
         return warn(l, "%s: the server name is too long to ask for", program);
-    char *exe = which(program);
+    char *exe = v6n_path_which(program);
     if (!exe)
         return warn(l, "%s is not installed or not in PATH: pulling without credentials for %s",
                     program, l->registry);

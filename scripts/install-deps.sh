@@ -27,6 +27,7 @@ else
 fi
 # More groups are added by the scripts that need them, e.g.
 #   scripts/install-deps.sh docker.io busybox-static
+#   (tests/integration/ssh/ssh-server.sh: openssh-server openssh-client socat)
 packages+=("$@")
 
 # The Go binding (bindings/go) builds with go >= 1.19, swig (above) and
@@ -86,6 +87,21 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# openssh-server is wanted for its sshd program only (the ssh tests run a private
+# one on 127.0.0.1): its package must neither start nor enable the system's sshd,
+# which listens on every address. A policy-rc.d that forbids starting services
+# (unless the machine has one), and the service disabled after the install.
+quiet_sshd=false
+for p in "${missing[@]}"; do [ "$p" = openssh-server ] && quiet_sshd=true; done
+if $quiet_sshd && [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\n# install-deps.sh: no service starts during this install\nexit 101\n' |
+    $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod 0755 /usr/sbin/policy-rc.d
+  trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if $quiet_sshd && command -v systemctl >/dev/null; then
+  $sudo systemctl disable ssh.service ssh.socket >/dev/null 2>&1 || true
+fi
 python_requirements

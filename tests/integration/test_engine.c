@@ -616,7 +616,11 @@ Test(engine, bad_hosts_are_refused)
 {
     v6n_client *c = NULL;
     v6n_engine_options eo = V6N_ENGINE_OPTIONS_INIT;
-    const char *bad[] = {"ssh://host", "unix://relative.sock", "tcp://", "tcp://h:1/path",
+    const char *bad[] = {"npipe:////./pipe/docker_engine",
+                         "ssh://",
+                         "unix://relative.sock",
+                         "tcp://",
+                         "tcp://h:1/path",
                          "tcp://user@h:1"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         eo.host = bad[i];
