@@ -27,7 +27,7 @@ func TestConstantsAreTheLibrarys(t *testing.T) {
 		CodeNotFound: v6nraw.V6N_ENOTFOUND, CodeConflict: v6nraw.V6N_ECONFLICT,
 		CodeEngine: v6nraw.V6N_EENGINE, CodeIO: v6nraw.V6N_EIO, CodeNoMemory: v6nraw.V6N_ENOMEM,
 		CodeInvalid: v6nraw.V6N_EINVAL, CodeUnavailable: v6nraw.V6N_EUNAVAILABLE,
-		CodeCanceled: v6nraw.V6N_ECANCELLED,
+		CodeCanceled: v6nraw.V6N_ECANCELLED, CodeAuth: v6nraw.V6N_EAUTH,
 	}
 	for c, want := range codes {
 		if int(c) != int(want) {
@@ -37,8 +37,8 @@ func TestConstantsAreTheLibrarys(t *testing.T) {
 			t.Errorf("%s has no sentinel error", c)
 		}
 	}
-	if CodeConfig.String() != "V6N_ECONFIG" || Code(-99).String() != "V6N_UNKNOWN" {
-		t.Errorf("code names: %s, %s", CodeConfig, Code(-99))
+	if CodeConfig.String() != "V6N_ECONFIG" || CodeAuth.String() != "V6N_EAUTH" || Code(-99).String() != "V6N_UNKNOWN" {
+		t.Errorf("code names: %s, %s, %s", CodeConfig, CodeAuth, Code(-99))
 	}
 	kinds := []v6nraw.Enum_SS_v6n_event_kind{v6nraw.V6N_EVENT_IMAGE, v6nraw.V6N_EVENT_PULL_START,
 		v6nraw.V6N_EVENT_PULL_PROGRESS, v6nraw.V6N_EVENT_PULL_DONE, v6nraw.V6N_EVENT_WARNING,
@@ -425,7 +425,7 @@ func TestSentinelsAreDistinct(t *testing.T) {
 		codes = append(codes, int(c))
 	}
 	sort.Ints(codes)
-	if len(codes) != 10 || codes[0] != -10 || codes[9] != -1 {
+	if len(codes) != 11 || codes[0] != -11 || codes[10] != -1 {
 		t.Errorf("sentinels for codes %v", codes)
 	}
 }
