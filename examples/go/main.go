@@ -1,6 +1,6 @@
 // Command v6node-example starts a vantage6 node with libv6node's Go binding
-// and shows its output: `v6node start` followed by `v6node logs -F`, in a
-// few lines of Go.
+// and shows its output: `v6node start`, `status` and `version`, then
+// `v6node logs -F`, in a few lines of Go.
 //
 //	v6node-example -n alpha                    # start node alpha, follow its logs until Ctrl-C
 //	v6node-example -c site/beta.yaml -for 10s -stop
@@ -146,6 +146,14 @@ func run(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "status: %s since %s, vantage6 %s, %s\n",
 		st.State, st.StartedAt.Format(time.RFC3339), st.Vantage6Version, match)
+
+	// What the node says it is, as `v6node version` asks it (`vnode-local
+	// version` in its container).
+	if v, err := node.Version(ctx, engine); err != nil {
+		fmt.Fprintf(os.Stderr, "node version: unknown (%v)\n", err)
+	} else {
+		fmt.Fprintf(os.Stderr, "node version: %s\n", v)
+	}
 
 	lctx := ctx
 	if follow > 0 {

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The Go example (examples/go) on the real engine: start a node from a config
-# in a temporary HOME on the stand-in image, show its status, follow its logs
-# for a while, stop it; then its exit statuses: 2 for a bad command line, 3
-# for a node or image that is not there (as the v6node tool), 1 otherwise.
+# in a temporary HOME on the stand-in image, show its status and version,
+# follow its logs for a while, stop it; then its exit statuses: 2 for a bad
+# command line, 3 for a node or image that is not there (as the v6node tool),
+# 1 otherwise.
 # Every name is v6ntest-go-example-<pid>; everything is removed by exact name
 # at the end. Usage: example_test.sh <v6node-example binary>
 set -eu
@@ -58,6 +59,7 @@ cat "$dir/err"
 cat "$dir/out"
 grep -q "started $node in $container" "$dir/err"
 grep -q "status: running since .*, vantage6 [0-9.]*, matches its config" "$dir/err"
+grep -q "^node version: vnode-local stand-in (libv6node tests)$" "$dir/err"
 grep -q "vnode-local: contract holds (node $node, user scope" "$dir/out"
 grep -q "stopped $node" "$dir/err"
 if docker inspect "$container" >/dev/null 2>&1; then

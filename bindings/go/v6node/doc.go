@@ -1,7 +1,8 @@
 // Package v6node starts and manages vantage6 node containers through the
 // Docker Engine API, exactly as the official `v6 node start` (vantage6
 // 4.10-4.15) builds them: the same container name, volumes, mounts,
-// environment, labels and command. It is the Go binding of libv6node, the C
+// environment, labels and command; and it sets nodes up as `v6 node new`,
+// `set-api-key` and `create-private-key` do. It is the Go binding of libv6node, the C
 // library behind the `v6node` tool, so a spec built here is byte for byte
 // what `v6node spec` prints.
 //
@@ -48,6 +49,32 @@
 // find the vantage6 folders; Options.WithEnvironment adds the variables
 // `v6 node start` reads (DATA_VOLUME_NAME..., PRIVATE_KEY).
 //
+// # Setting up a node
+//
+// The other half of `v6 node`: NewConfig writes a new node config from
+// ConfigValues as the `v6 node new` wizard saves it (validated first, a bad
+// value named by its key; atomically, mode 0600; an existing config only
+// replaced with Force), RenderConfig previews it. Node.SetAPIKey changes the
+// API key of a config and no other byte of it. Node.CreatePrivateKey makes
+// the node's encryption key, points the config at it and uploads the public
+// key to the node's server, logging in as a user (PrivateKeyOptions: the
+// password and MFA code never appear in an error). Node.Version asks the
+// running node its version:
+//
+//	_, err := v6node.NewConfig(v6node.ConfigValues{Name: "alpha", APIKey: apiKey,
+//		ServerURL: "https://v6.example.org", Encryption: true})
+//	...
+//	node, err := v6node.Open("alpha", v6node.Options{})
+//	...
+//	key, err := node.CreatePrivateKey(v6node.PrivateKeyOptions{Username: "admin", Password: pw})
+//	...
+//	started, err := node.Start(ctx, engine, nil)
+//	...
+//	version, err := node.Version(ctx, engine)
+//
+// DataFolder, PrivateKeyPath and PublicKey give the node's data folder,
+// where a key goes and the public key as it is uploaded.
+//
 // # Errors
 //
 // Failures are *Error values, with the library's Code, the config Key at
@@ -55,7 +82,8 @@
 // file, key and value, and the Warnings the failed call gave. Test their
 // class with errors.Is and the sentinels ErrConfig, ErrNotFound,
 // ErrConflict, ErrEngine, ErrUnavailable (also ErrEngine), ErrIO,
-// ErrInvalid, ErrCanceled, ErrNoMemory and ErrFailed:
+// ErrInvalid, ErrCanceled, ErrAuth (the vantage6 server refused a login or
+// a change), ErrNoMemory and ErrFailed:
 //
 //	_, err := node.Start(ctx, engine, nil)
 //	switch {

@@ -792,3 +792,76 @@ func TestEngineFromContext(t *testing.T) {
 		t.Errorf("a context that does not exist: %v", err)
 	}
 }
+
+const standinVersion = "vnode-local stand-in (libv6node tests)"
+
+// The setup half on the engine: a config made by NewConfig, a key by
+// CreatePrivateKey (no upload), a new API key by SetAPIKey; the node starts
+// with encryption on (the stand-in checks the key is there), and Version
+// asks the running node.
+func TestEngineSetupAndVersion(t *testing.T) {
+	n := newNode(t)
+	e := openEngine(t)
+	ctx := context.Background()
+
+	path, err := v6node.NewConfig(v6node.ConfigValues{Name: n.name, Force: true, APIKey: "k-v6ntest",
+		ServerURL: "http://127.0.0.1", Port: "9", Encryption: true, WorkingDir: n.dir,
+		Databases: []v6node.Database{{Label: "default", URI: "data/cohort.csv", Type: "csv"}}})
+	if err != nil || path != n.config {
+		t.Fatalf("NewConfig: %q, %v (want %s)", path, err, n.config)
+	}
+	node := n.open(n.opts)
+	_, err = node.Version(ctx, e)
+	var ve *v6node.Error
+	if !errors.Is(err, v6node.ErrNotFound) || !errors.As(err, &ve) || !strings.Contains(ve.Message, "is not running") {
+		t.Errorf("Version of a node that does not run: %v", err)
+	}
+
+	key, err := node.CreatePrivateKey(v6node.PrivateKeyOptions{Organization: "v6ntest", NoUpload: true})
+	if err != nil {
+		t.Fatalf("CreatePrivateKey: %v", err)
+	}
+	if want, _ := v6node.PrivateKeyPath("v6ntest", v6node.ScopeUser); key != want {
+		t.Errorf("the key is %s, want %s", key, want)
+	}
+	if err := node.SetAPIKey("k-v6ntest-2"); err != nil {
+		t.Fatalf("SetAPIKey: %v", err)
+	}
+	text, _ := os.ReadFile(n.config) // the key replaced private_key: '' (its quotes kept)
+	if !strings.Contains(string(text), "api_key: k-v6ntest-2\n") || !strings.Contains(string(text), "  private_key: '"+key+"'\n") {
+		t.Errorf("the config:\n%s", text)
+	}
+
+	if _, err := node.Start(ctx, e, nil); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	logs := waitForLogs(t, node, e, contractHolds)
+	if !strings.Contains(logs, "1 database(s): default") {
+		t.Errorf("logs: %q", logs)
+	}
+	if v, err := node.Version(ctx, e); err != nil || v != standinVersion {
+		t.Errorf("Version: %q, %v", v, err)
+	}
+	// By its container alone (no config needed).
+	orphan, err := v6node.OpenContainer(n.container, v6node.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orphan.Close()
+	if v, err := orphan.Version(ctx, e); err != nil || v != standinVersion {
+		t.Errorf("Version by the container: %q, %v", v, err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := node.Version(cctx, e); !errors.Is(err, v6node.ErrCanceled) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Version with a cancelled context: %v", err)
+	}
+	if _, err := node.Version(ctx, nil); !errors.Is(err, v6node.ErrInvalid) {
+		t.Errorf("Version without an engine: %v", err)
+	}
+
+	if err := node.Stop(ctx, e, v6node.StopOptions{}); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	n.nothingLeft("after Stop")
+}

@@ -24,6 +24,7 @@ const (
 	CodeInvalid     Code = -8  // an invalid argument or option value
 	CodeUnavailable Code = -9  // the engine (or the vantage6 server) could not be reached
 	CodeCanceled    Code = -10 // the operation was canceled
+	CodeAuth        Code = -11 // the vantage6 server refused: wrong username, password or MFA code, or no permission
 )
 
 // String returns the library's name of the code, e.g. "V6N_ECONFIG".
@@ -37,7 +38,9 @@ func (c Code) String() string {
 //	if errors.Is(err, v6node.ErrConflict) { ... the node is already running ... }
 //
 // ErrEngine also matches errors of class ErrUnavailable: an engine that cannot
-// be reached is an engine failure too. An error of an operation its context
+// be reached is an engine failure too. (CreatePrivateKey uses the same two
+// classes for the vantage6 server: one that cannot be reached, one that
+// answers unexpectedly.) An error of an operation its context
 // ended matches ErrCanceled and the context's error (context.Canceled or
 // context.DeadlineExceeded).
 var (
@@ -51,6 +54,7 @@ var (
 	ErrInvalid     = errors.New("v6node: invalid argument")
 	ErrUnavailable = errors.New("v6node: the Docker engine is unavailable")
 	ErrCanceled    = errors.New("v6node: canceled")
+	ErrAuth        = errors.New("v6node: refused by the vantage6 server")
 )
 
 var sentinels = map[Code]error{
@@ -64,6 +68,7 @@ var sentinels = map[Code]error{
 	CodeInvalid:     ErrInvalid,
 	CodeUnavailable: ErrUnavailable,
 	CodeCanceled:    ErrCanceled,
+	CodeAuth:        ErrAuth,
 }
 
 // Error is a failure reported by libv6node (or by this package on its

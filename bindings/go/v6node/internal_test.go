@@ -27,7 +27,7 @@ func TestConstantsAreTheLibrarys(t *testing.T) {
 		CodeNotFound: v6nraw.V6N_ENOTFOUND, CodeConflict: v6nraw.V6N_ECONFLICT,
 		CodeEngine: v6nraw.V6N_EENGINE, CodeIO: v6nraw.V6N_EIO, CodeNoMemory: v6nraw.V6N_ENOMEM,
 		CodeInvalid: v6nraw.V6N_EINVAL, CodeUnavailable: v6nraw.V6N_EUNAVAILABLE,
-		CodeCanceled: v6nraw.V6N_ECANCELLED,
+		CodeCanceled: v6nraw.V6N_ECANCELLED, CodeAuth: v6nraw.V6N_EAUTH,
 	}
 	for c, want := range codes {
 		if int(c) != int(want) {
@@ -37,8 +37,8 @@ func TestConstantsAreTheLibrarys(t *testing.T) {
 			t.Errorf("%s has no sentinel error", c)
 		}
 	}
-	if CodeConfig.String() != "V6N_ECONFIG" || Code(-99).String() != "V6N_UNKNOWN" {
-		t.Errorf("code names: %s, %s", CodeConfig, Code(-99))
+	if CodeConfig.String() != "V6N_ECONFIG" || CodeAuth.String() != "V6N_EAUTH" || Code(-99).String() != "V6N_UNKNOWN" {
+		t.Errorf("code names: %s, %s, %s", CodeConfig, CodeAuth, Code(-99))
 	}
 	kinds := []v6nraw.Enum_SS_v6n_event_kind{v6nraw.V6N_EVENT_IMAGE, v6nraw.V6N_EVENT_PULL_START,
 		v6nraw.V6N_EVENT_PULL_PROGRESS, v6nraw.V6N_EVENT_PULL_DONE, v6nraw.V6N_EVENT_WARNING,
@@ -425,7 +425,56 @@ func TestSentinelsAreDistinct(t *testing.T) {
 		codes = append(codes, int(c))
 	}
 	sort.Ints(codes)
-	if len(codes) != 10 || codes[0] != -10 || codes[9] != -1 {
+	if len(codes) != 11 || codes[0] != -11 || codes[10] != -1 {
 		t.Errorf("sentinels for codes %v", codes)
+	}
+}
+
+// ConfigValues must name every field of the library's values builder
+// (V6NI_VALUE_FIELDS in v6node.i), each by a name the builder takes.
+func TestConfigValuesCoverTheBuilder(t *testing.T) {
+	x := v6nraw.Values_new()
+	defer v6nraw.Values_free(x)
+	tagged := taggedOptions(ConfigValues{})
+	for field, name := range tagged {
+		if rc := v6nraw.Values_set(x, field, "x"); rc != 0 {
+			t.Errorf("ConfigValues.%s names %q, which the library's builder does not take (%s)", name, field, Code(rc))
+		}
+	}
+	for _, field := range []string{"scope", "force", "encryption"} {
+		if rc := v6nraw.Values_set_int(x, field, 1); rc != 0 {
+			t.Errorf("the builder does not take %q (%s)", field, Code(rc))
+		}
+	}
+	if err := valuesError(v6nraw.Values_set(x, "v6ntest_none", "x"), "v6ntest_none"); !errors.Is(err, ErrInvalid) ||
+		!strings.Contains(err.Error(), "v6ntest_none") {
+		t.Errorf("a field the builder lacks: %v", err)
+	}
+
+	// The builder's own list, from the interface in the source tree (when
+	// it is there: the module may be built on its own).
+	dir := os.Getenv("V6NODE_FIXTURES")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "tests", "fixtures")
+	}
+	text, err := os.ReadFile(filepath.Join(dir, "..", "..", "bindings", "v6node.i"))
+	if err != nil {
+		t.Skipf("v6node.i is not at hand: %v", err)
+	}
+	_, list, ok := strings.Cut(string(text), "#define V6NI_VALUE_FIELDS(X)")
+	if list, _, ok = strings.Cut(list, "\n\n"); !ok {
+		t.Fatalf("no V6NI_VALUE_FIELDS in v6node.i")
+	}
+	fields := 0
+	for _, word := range strings.Fields(strings.ReplaceAll(list, "\\", " ")) {
+		if strings.HasPrefix(word, "X(") && strings.HasSuffix(word, ")") {
+			fields++
+			if f := word[2 : len(word)-1]; tagged[f] == "" {
+				t.Errorf("the library's value %q has no field in ConfigValues", f)
+			}
+		}
+	}
+	if fields != len(tagged) {
+		t.Errorf("v6node.i lists %d value fields, ConfigValues names %d", fields, len(tagged))
 	}
 }

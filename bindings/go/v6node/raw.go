@@ -24,6 +24,7 @@ type (
 	rawList    = v6nraw.Struct_SS_v6n_node_list
 	rawOp      = v6nraw.Struct_SS_v6n_op
 	rawItem    = v6nraw.Struct_SS_v6n_op_item
+	rawValues  = v6nraw.Values
 )
 
 // isNull reports whether a SWIG pointer is NULL.
