@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -24,6 +26,9 @@ static const char STATUS_HELP[] =
     "    changed since the start: restart the node to apply it.\n"
     "    Passwords in database URIs are shown as ***. Give the start options the node\n"
     "    was started with (-i, --keep, --mount-src...), or they show as drift.\n"
+    "    For a node that is not running, the last lines of its own log file\n"
+    "    (<log folder>/node_<scope>.log) say why it stopped: a node's container\n"
+    "    removes itself when the node exits, and its output goes with it.\n"
     "    C API: v6n_node_status_get().\n"
     "\n"
     "OPTIONS\n"
@@ -150,6 +155,37 @@ static void emit_labelled(yajl_gen g, const char *json, const char *host)
     yajl_tree_free(v);
 }
 
+/* How many lines of the node's own log file `status` shows for a node that is
+ * not running: enough for the reason it stopped (an exception's last lines, the
+ * node's "Exiting"/"Bye!"), short enough to read. */
+#define STATUS_LOG_LINES 10
+
+/* For a node that is not running: the end of its log file, which outlives its
+ * container (a node's container removes itself when the node exits). Nothing
+ * when the node never wrote one here. */
+static void print_log_tail(const v6n_node_spec *spec)
+{
+    const char *file = v6n_node_spec_log_file(spec);
+    char *tail = NULL;
+    if (v6n_node_log_tail(&tail, spec, STATUS_LOG_LINES) != V6N_OK) {
+        v6n_error_clear();
+        return;
+    }
+    if (*tail) {
+        char when[40] = "?";
+        struct stat sb;
+        struct tm tm;
+        if (stat(file, &sb) == 0 && gmtime_r(&sb.st_mtime, &tm))
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        printf("log        %s (last written %s); its last lines:\n", file, when);
+        for (char *line = tail, *nl; *line; line = nl + 1) {
+            nl = strchr(line, '\n'); /* every line ends in one */
+            printf("             %.*s\n", (int)(nl - line), line);
+        }
+    }
+    v6n_free(tail);
+}
+
 static void print_status_text(const v6n_node_status *st, const v6n_node_spec *spec,
                               const v6n_config *config, v6n_scope scope, const char *engine)
 {
@@ -168,8 +204,10 @@ static void print_status_text(const v6n_node_status *st, const v6n_node_spec *sp
     if (state != V6N_NODE_ABSENT)
         printf(" (id %.12s)", v6n_node_status_container_id(st));
     putchar('\n');
-    if (state == V6N_NODE_ABSENT)
+    if (state == V6N_NODE_ABSENT) {
+        print_log_tail(spec);
         return;
+    }
     printf("image      %s\n", v6n_node_status_image(st));
     printf("started    %s\n", v6n_node_status_started_at(st));
     if (state != V6N_NODE_RUNNING)
@@ -182,6 +220,8 @@ static void print_status_text(const v6n_node_status *st, const v6n_node_spec *sp
         for (size_t i = 0; i < drift; i++)
             printf("             - %s\n", v6n_node_status_drift(st, i));
     }
+    if (state != V6N_NODE_RUNNING)
+        print_log_tail(spec);
 }
 
 int cmd_status(int argc, char **argv)
@@ -325,9 +365,7 @@ int cmd_files(int argc, char **argv)
         status = cli_fail(NULL);
         goto cleanup;
     }
-    char log_file[4200];
-    snprintf(log_file, sizeof(log_file), "%s/node_%s.log", v6n_node_spec_log_dir(spec),
-             v6n_scope_name(s.opts.scope));
+    const char *log_file = v6n_node_spec_log_file(spec);
     size_t ndb = v6n_config_database_count(config);
     if (s.json) {
         yajl_gen g = yajl_gen_alloc(NULL);
