@@ -73,7 +73,7 @@ ensure_wheelhouse() {
     mkdir -p "$dir.partial"
     # Only psutil (5.9.0) is compiled; every other package comes as a wheel.
     run_long "wheelhouse for vantage6-node==$version (pip wheel, about 20 s)" "$E2E_CACHE/log/wheels-$version.log" \
-      "$E2E_PY311" -m pip wheel --disable-pip-version-check -q -w "$dir.partial" \
+      "$E2E_PY311" -m pip wheel --disable-pip-version-check --progress-bar off -w "$dir.partial" \
       "vantage6-node==$version" "${E2E_NODE_EXTRAS[@]}" >&2
     touch "$dir.partial/.complete"
     mv "$dir.partial" "$dir"
@@ -115,7 +115,7 @@ ensure_venv() {
     # A venv records its own path: build it where it will stay, mark it complete last.
     rm -rf "$dir"
     run_long "$kind venv: $* (pip install, about 35 s)" "$E2E_CACHE/log/venv-$kind.log" \
-      sh -c 'py="$1" dir="$2"; shift 2; "$py" -m venv "$dir" && "$dir/bin/pip" install --disable-pip-version-check -q "$@"' \
+      sh -c 'py="$1" dir="$2"; shift 2; "$py" -m venv "$dir" && "$dir/bin/pip" install --disable-pip-version-check --progress-bar off "$@"' \
       sh "$python" "$dir" "$@"
     touch "$dir/.complete"
     drop_other_entries "$E2E_CACHE/venv" "$kind-" "$dir"
@@ -158,7 +158,7 @@ build_node_image() {
   run_long "node $version: venv in the rootfs, offline from the wheelhouse" "$E2E_CACHE/log/node-$version.log" \
     chroot "$tmp" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 /bin/sh -ec "
       python3 -m venv /opt/vantage6
-      /opt/vantage6/bin/pip install --disable-pip-version-check --no-cache-dir --no-index -q \
+      /opt/vantage6/bin/pip install --disable-pip-version-check --no-cache-dir --no-index --progress-bar off \
         --find-links /tmp/wheels vantage6-node==$version ${E2E_NODE_EXTRAS[*]}
       ln -s /opt/vantage6/bin/vnode-local /usr/local/bin/vnode-local
       /opt/vantage6/bin/pip --disable-pip-version-check list --format=freeze > /opt/vantage6/packages.txt

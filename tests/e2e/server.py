@@ -5,7 +5,8 @@
 The package has no start command outside its container image: this does what its
 WSGI entry point does (`run_server`) and then serves with its development runner
 (Flask-SocketIO on gevent), listening on HOST:PORT. It prints "e2e-server: listening"
-on stdout once the socket is bound, and ends on SIGTERM (its default action).
+just before it starts serving (run.sh then waits for GET /api/version to answer), and
+ends on SIGTERM (its default action).
 Must run on Python 3.10: on 3.11 every permission check of 4.15.2 fails
 ('RuleCollection' object has no attribute 'c_glo').
 """
