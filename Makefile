@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build test test-sanitize test-valgrind fuzz demo bench install format format-check clean help
+.PHONY: all deps configure build test test-sanitize test-valgrind fuzz demo bench e2e bench-e2e install format format-check clean help
 
 # The C suites (unit, cli, integration) in the two checking builds.
 C_SUITES   := unit|cli|integration
@@ -24,6 +24,8 @@ help:
 	@echo "make test-valgrind   the C suites under valgrind memcheck"
 	@echo "make fuzz     run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench    build and run the benchmarks (not part of make test); BENCH_ROUNDS=5 for a quick run"
+	@echo "make e2e      a real vantage6 server and nodes in the suite's own namespace and engine (tests/e2e)"
+	@echo "make bench-e2e    start to online on the server: v6node start vs the official v6 node start"
 	@echo "make install  install the library, header, pkg-config and CMake files, v6node"
 	@echo "make format   format the C sources with the repo's .clang-format"
 	@echo "make format-check  fail if a C source is not formatted so"
@@ -58,6 +60,13 @@ demo: build
 
 bench: build
 	./bench/run.sh $(BUILD) $(BENCH_ROUNDS)
+
+# The end-to-end suite (tests/e2e/README.md): needs root; its cache is outside the clone.
+e2e: build
+	./tests/e2e/run.sh $(BUILD)
+
+bench-e2e: build
+	./tests/e2e/run.sh --bench $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

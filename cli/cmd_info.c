@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -28,6 +30,9 @@ static const char STATUS_HELP[] =
     "    a start option given here replaces the recorded one (and shows as drift when\n"
     "    it differs). When the config is gone or no longer builds (a database file\n"
     "    removed), the state is still shown, with the reason there is no drift.\n"
+    "    For a node that is not running, the last lines of its own log file\n"
+    "    (<log folder>/node_<scope>.log) say why it stopped: a node's container\n"
+    "    removes itself when the node exits, and its output goes with it.\n"
     "    C API: v6n_node_status_get().\n"
     "\n"
     "OPTIONS\n"
@@ -171,7 +176,42 @@ static void emit_labelled(yajl_gen g, const char *json, const char *host)
     yajl_tree_free(v);
 }
 
-static void print_status_text(const v6n_node_status *st, const char *engine)
+/* How many lines of the node's own log file `status` shows for a node that is
+ * not running: enough for the reason it stopped (an exception's last lines, the
+ * node's "Exiting"/"Bye!"), short enough to read. */
+#define STATUS_LOG_LINES 10
+
+/* For a node that is not running: the end of its log file, which outlives its
+ * container (a node's container removes itself when the node exits). Nothing
+ * when the node never wrote one here. */
+static void print_log_tail(v6n_node *node)
+{
+    v6n_node_spec *spec = NULL;
+    char *tail = NULL;
+    if (v6n_node_spec_get(&spec, node) != V6N_OK ||
+        v6n_node_log_tail(&tail, spec, STATUS_LOG_LINES) != V6N_OK) {
+        v6n_node_spec_free(spec); /* no config here, or no log file: nothing to show */
+        v6n_error_clear();
+        return;
+    }
+    const char *file = v6n_node_spec_log_file(spec);
+    if (*tail) {
+        char when[40] = "?";
+        struct stat sb;
+        struct tm tm;
+        if (stat(file, &sb) == 0 && gmtime_r(&sb.st_mtime, &tm))
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        printf("log        %s (last written %s); its last lines:\n", file, when);
+        for (char *line = tail, *nl; *line; line = nl + 1) {
+            nl = strchr(line, '\n'); /* every line ends in one */
+            printf("             %.*s\n", (int)(nl - line), line);
+        }
+    }
+    v6n_free(tail);
+    v6n_node_spec_free(spec);
+}
+
+static void print_status_text(const v6n_node_status *st, v6n_node *node, const char *engine)
 {
     v6n_node_state state = v6n_node_status_state(st);
     size_t drift = v6n_node_status_drift_count(st);
@@ -198,6 +238,7 @@ static void print_status_text(const v6n_node_status *st, const char *engine)
                 printf("%s %s", i ? "," : "", v6n_node_status_volume(st, i));
             printf(" ('v6node remove' deletes them)\n");
         }
+        print_log_tail(node);
         return;
     }
     printf("image      %s\n", v6n_node_status_image(st));
@@ -223,6 +264,8 @@ static void print_status_text(const v6n_node_status *st, const char *engine)
         for (size_t i = 0; i < drift; i++)
             printf("             - %s\n", v6n_node_status_drift(st, i));
     }
+    if (state != V6N_NODE_RUNNING)
+        print_log_tail(node);
 }
 
 int cmd_status(int argc, char **argv)
@@ -269,7 +312,7 @@ int cmd_status(int argc, char **argv)
         } else {
             if (e)
                 putchar('\n');
-            print_status_text(st, labelled ? host : NULL);
+            print_status_text(st, node, labelled ? host : NULL);
         }
         v6n_free(json);
         v6n_node_status_free(st);
@@ -370,9 +413,7 @@ int cmd_files(int argc, char **argv)
         status = cli_fail_status();
         goto cleanup;
     }
-    char log_file[4200];
-    snprintf(log_file, sizeof(log_file), "%s/node_%s.log", v6n_node_spec_log_dir(spec),
-             v6n_scope_name(s.opts.scope));
+    const char *log_file = v6n_node_spec_log_file(spec);
     size_t ndb = v6n_config_database_count(config);
     if (s.json) {
         yajl_gen g = yajl_gen_alloc(NULL);

@@ -500,6 +500,9 @@ V6N_EXTERN(const char *) v6n_node_spec_label_value(const v6n_node_spec *spec, si
 V6N_EXTERN(const char *) v6n_node_spec_data_dir(const v6n_node_spec *spec);
 V6N_EXTERN(const char *) v6n_node_spec_log_dir(const v6n_node_spec *spec);
 V6N_EXTERN(const char *) v6n_node_spec_config_dir(const v6n_node_spec *spec);
+/* The node's own log file, <log folder>/node_<scope>.log: the node in its
+ * container writes it as /mnt/log/node_<scope>.log. */
+V6N_EXTERN(const char *) v6n_node_spec_log_file(const v6n_node_spec *spec);
 
 /* The URL the server-version image rule asks: <server_url>:<port><api_path>/version. */
 V6N_EXTERN(const char *) v6n_node_spec_server_version_url(const v6n_node_spec *spec);
@@ -859,6 +862,16 @@ V6N_EXTERN(const char *) v6n_node_status_drift_error(const v6n_node_status *stat
  * them). One more engine request, only then. */
 V6N_EXTERN(size_t) v6n_node_status_volume_count(const v6n_node_status *status);
 V6N_EXTERN(const char *) v6n_node_status_volume(const v6n_node_status *status, size_t i);
+
+/*
+ * The last `max_lines` lines of the node's own log file (v6n_node_spec_log_file),
+ * read from its last 64 KiB: why did a node stop? Its container removes itself
+ * when the node exits, and its output goes with it; the log file in the node's
+ * log folder stays. *out gets the lines, each ending in '\n' ("" for an empty
+ * file); free it with v6n_free(). Errors: V6N_EINVAL, V6N_ENOTFOUND (no log
+ * file: the node never wrote one here), V6N_EIO, V6N_ENOMEM.
+ */
+V6N_EXTERN(int) v6n_node_log_tail(char **out, const v6n_node_spec *spec, size_t max_lines);
 
 /*
  * Render a status as JSON: {"name", "scope", "config", "state", "status",

@@ -435,6 +435,7 @@ struct v6n_node_spec {
     v6n_strlist label_values;
     char *data_dir;
     char *log_dir;
+    char *log_file; /* <log_dir>/node_<scope>.log: what the node writes to /mnt/log */
     char *config_dir;
     char *config_path;
     char *server_version_url;

@@ -232,6 +232,8 @@ static int build(v6n_spec_ctx *ctx)
         return v6n_error_last()->code;
     if (!(s->log_dir = v6n_node_folder(ctx->config, ctx->opts, s->node_name, true)))
         return v6n_error_last()->code;
+    if (!(s->log_file = v6n_asprintf("%s/node_%s.log", s->log_dir, v6n_scope_name(s->scope))))
+        return v6n_err_nomem();
     if (!(s->config_dir = v6n_strdup(ctx->config->dir)) ||
         !(s->config_path = v6n_strdup(ctx->config->path)))
         return v6n_err_nomem();
@@ -347,6 +349,7 @@ void v6n_node_spec_free(v6n_node_spec *s)
     v6n_strlist_free(&s->label_values);
     free(s->data_dir);
     free(s->log_dir);
+    free(s->log_file);
     free(s->config_dir);
     free(s->config_path);
     free(s->server_version_url);
@@ -465,6 +468,11 @@ const char *v6n_node_spec_data_dir(const v6n_node_spec *spec)
 const char *v6n_node_spec_log_dir(const v6n_node_spec *spec)
 {
     return spec ? spec->log_dir : NULL;
+}
+
+const char *v6n_node_spec_log_file(const v6n_node_spec *spec)
+{
+    return spec ? spec->log_file : NULL;
 }
 
 const char *v6n_node_spec_config_dir(const v6n_node_spec *spec)

@@ -1,5 +1,6 @@
 /* The status of one node, and its drift: how the container differs from the
  * spec its config gives now. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,4 +446,72 @@ int v6n_node_status_json(char **out, const v6n_node_status *st)
     v6n_jgen_array(&j, false);
     v6n_jgen_map(&j, false);
     return v6n_jgen_close(&j, out, "the node status");
+}
+
+/* ---- the node's own log file -------------------------------------------------- */
+
+#define LOG_TAIL_WINDOW (64 * 1024)
+
+/* Read at most the last LOG_TAIL_WINDOW bytes of `f` (size `size`) into *out. */
+static int read_window(char **out, size_t *len, FILE *f, long size, const char *path)
+{
+    long from = size > LOG_TAIL_WINDOW ? size - LOG_TAIL_WINDOW : 0;
+    size_t want = (size_t)(size - from);
+    char *buf = malloc(want + 1);
+    if (!buf)
+        return v6n_err_nomem();
+    if (fseek(f, from, SEEK_SET) != 0 || fread(buf, 1, want, f) != want) {
+        free(buf);
+        return v6n_err(V6N_EIO, NULL, "cannot read %s: %s", path, strerror(errno ? errno : EIO));
+    }
+    buf[want] = '\0';
+    /* a window that starts inside a line: drop that part line */
+    size_t skip = 0;
+    if (from > 0) {
+        char *nl = memchr(buf, '\n', want);
+        skip = nl ? (size_t)(nl - buf) + 1 : want;
+    }
+    memmove(buf, buf + skip, want - skip + 1);
+    *out = buf;
+    *len = want - skip;
+    return V6N_OK;
+}
+
+int v6n_node_log_tail(char **out, const v6n_node_spec *spec, size_t max_lines)
+{
+    if (!out || !spec || !spec->log_file)
+        return v6n_err(V6N_EINVAL, NULL, "v6n_node_log_tail: out and spec are required");
+    *out = NULL;
+    FILE *f = fopen(spec->log_file, "rb");
+    if (!f)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? v6n_err(V6N_ENOTFOUND, NULL, "%s: no such file: the node wrote no log here",
+                             spec->log_file)
+                   : v6n_err(V6N_EIO, NULL, "cannot open %s: %s", spec->log_file, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0;
+    long size = -1;
+    int rc = V6N_OK;
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0)
+        rc = v6n_err(V6N_EIO, NULL, "cannot read %s: %s", spec->log_file, strerror(errno));
+    if (!rc)
+        rc = read_window(&buf, &len, f, size, spec->log_file);
+    fclose(f);
+    if (rc)
+        return rc;
+    /* from the end (a final newline ends the last line), back over max_lines lines */
+    size_t end = len, start = len, lines = 0;
+    while (end > 0 && buf[end - 1] == '\n')
+        end--;
+    start = end;
+    while (start > 0 && max_lines > 0) {
+        if (buf[start - 1] == '\n' && ++lines == max_lines)
+            break;
+        start--;
+    }
+    if (max_lines == 0)
+        start = end;
+    *out = v6n_asprintf("%.*s%s", (int)(end - start), buf + start, end > start ? "\n" : "");
+    free(buf);
+    return *out ? V6N_OK : v6n_err_nomem();
 }

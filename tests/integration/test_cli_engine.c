@@ -882,6 +882,65 @@ Test(cli_engine, status_of_an_absent_then_running_node)
     free(id);
 }
 
+/* A node that is not running: its container (auto-remove) is gone, or stopped
+ * (--keep); `status` shows the end of the node's own log file, which outlives
+ * the container, so a node that exited says why. A running node shows none. */
+Test(cli_engine, status_of_a_stopped_node_shows_the_end_of_its_log_file)
+{
+    node n;
+    new_node(&n, "logtail", false);
+    write_config(&n, "site-a", "pw");
+    char logs[2048], file[2200], text[4096] = "";
+    log_dir_of(&n, logs, sizeof(logs));
+    snprintf(file, sizeof(file), "%s/node_user.log", logs);
+
+    /* absent and never run here: no log file, no log lines */
+    run_result r = V6NODE("status", "-n", n.name);
+    cr_expect_eq(r.exit_code, 3, "%s", r.err);
+    cr_expect_null(strstr(r.out, "\nlog "), "%s", r.out);
+    run_result_free(&r);
+
+    for (int i = 1; i <= 14; i++)
+        snprintf(text + strlen(text), sizeof(text) - strlen(text),
+                 "2026-12-04 10:00:%02d - node - INFO - step %d\n", i, i);
+    strcat(text, "2026-12-04 10:00:15 - node - WARNING - Authentication failed: API key is wrong!\n"
+                 "2026-12-04 10:00:15 - node - CRITICAL - Unable to authenticate. Exiting\n");
+    cr_assert_eq(write_text(file, text), 0);
+    r = V6NODE("status", "-n", n.name);
+    cr_expect_eq(r.exit_code, 3, "%s", r.err);
+    cr_expect(strstr(r.out, "state      absent"), "%s", r.out);
+    char header[2400];
+    snprintf(header, sizeof(header), "log        %s (last written ", file);
+    cr_expect(strstr(r.out, header), "%s", r.out);
+    cr_expect(strstr(r.out, "             2026-12-04 10:00:15 - node - CRITICAL - Unable to "
+                            "authenticate. Exiting\n"),
+              "%s", r.out);
+    cr_expect(strstr(r.out, "API key is wrong!"), "%s", r.out);
+    cr_expect(strstr(r.out, "step 7\n"), "ten lines: %s", r.out);
+    cr_expect_null(strstr(r.out, "step 6\n"), "ten lines: %s", r.out);
+    run_result_free(&r);
+
+    /* running: the state says enough */
+    r = V6NODE("start", "-n", n.name, "--pull", "never", "--keep");
+    cr_assert_eq(r.exit_code, 0, "%s", r.err);
+    run_result_free(&r);
+    cr_assert(wait_for_log(n.container, CONTRACT, 10));
+    r = V6NODE("status", "-n", n.name, "--keep");
+    cr_expect_eq(r.exit_code, 0, "%s", r.err);
+    cr_expect_null(strstr(r.out, "\nlog "), "%s", r.out);
+    run_result_free(&r);
+
+    /* a stopped (kept) container: its exit code and the log's end */
+    docker_ok("stop", n.container, NULL);
+    r = V6NODE("status", "-n", n.name, "--keep");
+    cr_expect_eq(r.exit_code, 3, "%s", r.err);
+    cr_expect(strstr(r.out, "state      stopped"), "%s", r.out);
+    cr_expect(strstr(r.out, "(exit code 0)"), "%s", r.out);
+    cr_expect(strstr(r.out, header) && strstr(r.out, "Unable to authenticate. Exiting"), "%s",
+              r.out);
+    run_result_free(&r);
+}
+
 Test(cli_engine, status_reports_drift_and_restart_applies_the_config)
 {
     node n;

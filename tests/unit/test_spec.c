@@ -374,6 +374,9 @@ Test(spec, accessors)
     cr_expect_null(v6n_node_spec_extra_host(spec, 0));
     cr_expect_str_eq(v6n_node_spec_data_dir(spec), "/usr/local/share/vantage6/node/alpha");
     cr_expect_str_eq(v6n_node_spec_log_dir(spec), "/usr/local/share/vantage6/node/alpha");
+    cr_expect_str_eq(v6n_node_spec_log_file(spec),
+                     "/usr/local/share/vantage6/node/alpha/node_system.log");
+    cr_expect_null(v6n_node_spec_log_file(NULL));
     char conf[2048];
     snprintf(conf, sizeof(conf), "%s/conf", dir);
     cr_expect_str_eq(v6n_node_spec_config_dir(spec), conf);
@@ -594,4 +597,93 @@ Test(spec, auto_takes_the_line_of_a_known_server_version)
     opts.server_version = NULL;
     build_ok();
     cr_expect_str_eq(v6n_node_spec_vantage6_version(spec), "4.15");
+}
+
+/* ---- v6n_node_log_tail: the end of the node's own log file -------------------- */
+
+/* Build the spec with the log folder in the test's folder; returns the log file. */
+static const char *spec_with_log_dir(void)
+{
+    static char logs[2048];
+    snprintf(logs, sizeof(logs), "%s/logs", dir);
+    load(SQL_DB ENC_OFF);
+    opts.log_dir = logs;
+    build_ok();
+    char want[2100];
+    snprintf(want, sizeof(want), "%s/node_user.log", logs);
+    cr_assert_str_eq(v6n_node_spec_log_file(spec), want);
+    return v6n_node_spec_log_file(spec);
+}
+
+static char *tail_of(size_t lines)
+{
+    char *out = NULL;
+    cr_assert_eq(v6n_node_log_tail(&out, spec, lines), V6N_OK, "%s", v6n_error_last()->message);
+    return out;
+}
+
+Test(spec, log_tail_gives_the_last_lines)
+{
+    const char *file = spec_with_log_dir();
+    char text[1024] = "";
+    for (int i = 1; i <= 30; i++)
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), "line %d\n", i);
+    cr_assert_eq(write_text(file, text), 0);
+    char *out = tail_of(3);
+    cr_expect_str_eq(out, "line 28\nline 29\nline 30\n");
+    v6n_free(out);
+    out = tail_of(100); /* fewer lines than asked: all of them */
+    cr_expect_str_eq(out, text);
+    v6n_free(out);
+    out = tail_of(0);
+    cr_expect_str_eq(out, "");
+    v6n_free(out);
+}
+
+Test(spec, log_tail_of_a_last_line_without_newline_and_blank_end)
+{
+    const char *file = spec_with_log_dir();
+    cr_assert_eq(write_text(file, "a\nb\nc"), 0);
+    char *out = tail_of(2);
+    cr_expect_str_eq(out, "b\nc\n");
+    v6n_free(out);
+    cr_assert_eq(write_text(file, "a\nb\n\n\n"), 0); /* trailing empty lines are no lines */
+    out = tail_of(1);
+    cr_expect_str_eq(out, "b\n");
+    v6n_free(out);
+    cr_assert_eq(write_text(file, ""), 0);
+    out = tail_of(5);
+    cr_expect_str_eq(out, "");
+    v6n_free(out);
+}
+
+Test(spec, log_tail_reads_only_the_end_of_a_big_file)
+{
+    const char *file = spec_with_log_dir();
+    cr_assert_eq(write_text(file, ""), 0); /* its folder */
+    FILE *f = fopen(file, "w");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 20000; i++) /* about 580 KiB */
+        fprintf(f, "2026-12-04 10:00:00 - node - INFO - line number %05d\n", i);
+    fclose(f);
+    char *out = tail_of(2);
+    cr_expect_str_eq(out, "2026-12-04 10:00:00 - node - INFO - line number 19998\n"
+                          "2026-12-04 10:00:00 - node - INFO - line number 19999\n");
+    v6n_free(out);
+    out = tail_of(100000); /* the whole 64 KiB window, whole lines only */
+    cr_expect(strncmp(out, "2026-12-04 10:00:00 - node - INFO - line number ", 48) == 0, "%.80s",
+              out);
+    cr_expect(strlen(out) <= 64 * 1024);
+    v6n_free(out);
+}
+
+Test(spec, log_tail_without_a_log_file)
+{
+    spec_with_log_dir();
+    char *out = (char *)"untouched";
+    cr_expect_eq(v6n_node_log_tail(&out, spec, 5), V6N_ENOTFOUND);
+    cr_expect_null(out);
+    cr_expect(strstr(v6n_error_last()->message, "node_user.log"), "%s", v6n_error_last()->message);
+    cr_expect_eq(v6n_node_log_tail(NULL, spec, 5), V6N_EINVAL);
+    cr_expect_eq(v6n_node_log_tail(&out, NULL, 5), V6N_EINVAL);
 }
