@@ -488,10 +488,12 @@ void v6ni_values_free(v6ni_values *x)
     free(x);
 }
 
-static char *v6ni_copy_out(int rc, char *out)
+/* `out` by address: the call that fills it is an argument too, and C does not
+ * say which argument is evaluated first. */
+static char *v6ni_copy_out(int rc, char **out)
 {
-    char *copy = rc == V6N_OK && out ? strdup(out) : NULL;
-    v6n_free(out);
+    char *copy = rc == V6N_OK && *out ? strdup(*out) : NULL;
+    v6n_free(*out);
     return copy;
 }
 
@@ -499,20 +501,20 @@ static char *v6ni_copy_out(int rc, char *out)
 char *v6ni_values_render(const v6ni_values *x)
 {
     char *out = NULL;
-    return x ? v6ni_copy_out(v6n_config_render(&out, &x->v), out) : NULL;
+    return x ? v6ni_copy_out(v6n_config_render(&out, &x->v), &out) : NULL;
 }
 
 /* The new config's path (v6n_config_create), or NULL. */
 char *v6ni_values_create(const v6ni_values *x)
 {
     char *out = NULL;
-    return x ? v6ni_copy_out(v6n_config_create(&out, &x->v), out) : NULL;
+    return x ? v6ni_copy_out(v6n_config_create(&out, &x->v), &out) : NULL;
 }
 
 char *v6ni_node_data_folder(const char *name, v6n_scope scope)
 {
     char *out = NULL;
-    return v6ni_copy_out(v6n_node_data_folder(&out, name, scope), out);
+    return v6ni_copy_out(v6n_node_data_folder(&out, name, scope), &out);
 }
 
 /* ---- the setup half: keys and the node's version ----------------------------------- */
@@ -520,13 +522,13 @@ char *v6ni_node_data_folder(const char *name, v6n_scope scope)
 char *v6ni_private_key_path(v6n_scope scope, const char *organization)
 {
     char *out = NULL;
-    return v6ni_copy_out(v6n_private_key_path(&out, scope, organization), out);
+    return v6ni_copy_out(v6n_private_key_path(&out, scope, organization), &out);
 }
 
 char *v6ni_public_key_get(const char *private_key_path)
 {
     char *out = NULL;
-    return v6ni_copy_out(v6n_public_key_get(&out, private_key_path), out);
+    return v6ni_copy_out(v6n_public_key_get(&out, private_key_path), &out);
 }
 
 /* v6n_node_private_key_create with the login given in full (a binding has no
@@ -550,12 +552,12 @@ char *v6ni_node_private_key_create(v6n_node *node, const char *organization,
     o.upload = upload;
     o.login = username ? &login : NULL;
     char *out = NULL;
-    return v6ni_copy_out(v6n_node_private_key_create(&out, node, &o), out);
+    return v6ni_copy_out(v6n_node_private_key_create(&out, node, &o), &out);
 }
 
 char *v6ni_node_version(v6n_node *node, v6n_client *client)
 {
     char *out = NULL;
-    return v6ni_copy_out(v6n_node_version(&out, node, client), out);
+    return v6ni_copy_out(v6n_node_version(&out, node, client), &out);
 }
 %}
