@@ -156,5 +156,18 @@ __all__ = [
     "public_key",
     "redact_uri",
     "is_node_name",
-    *_errors.__all__,
+    # the exceptions (_errors.__all__), spelled out so that type checkers see
+    # them as exported
+    "Error",
+    "ConfigError",
+    "NotFound",
+    "Conflict",
+    "EngineError",
+    "EngineUnavailable",
+    "IOFailure",
+    "InvalidArgument",
+    "OutOfMemory",
+    "Cancelled",
+    "AuthError",
 ]
+assert set(_errors.__all__) <= set(__all__), "an exception is missing from __all__"
