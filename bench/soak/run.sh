@@ -40,7 +40,7 @@ if [ ! -f "$out/pkg.stamp" ] || [ "$(cat "$out/pkg.stamp")" != "$stamp" ]; then
   say "building the v6node package into $out/pkg (pip, no CMake; about half a minute)"
   rm -rf "$out/pkg" "$out/pip-build"
   mkdir -p "$out/pip-build"
-  V6NODE_BUILD_DIR="$out/pip-build" "$py" -m pip install -q --no-build-isolation --no-deps \
+  PIP_ROOT_USER_ACTION=ignore V6NODE_BUILD_DIR="$out/pip-build" "$py" -m pip install -q --no-build-isolation --no-deps \
     --no-index --target "$out/pkg" "$root/bindings/python" >&2
   rm -rf "$out/pip-build"
   echo "$stamp" >"$out/pkg.stamp"
