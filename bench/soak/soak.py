@@ -37,7 +37,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 STANDIN = "127.0.0.1:5999/v6node-test/node:standin"
 VOLUME_SUFFIXES = ("vol", "vpn-vol", "ssh-vol", "squid-vol")
@@ -63,7 +63,7 @@ def measure() -> Tuple[int, int]:
     return rss_kib(), open_fds()
 
 
-def docker(*args: str) -> subprocess.CompletedProcess:
+def docker(*args: str) -> "subprocess.CompletedProcess[str]":
     return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120)
 
 
@@ -91,7 +91,7 @@ def remove_objects(container: str) -> None:
 
 
 class Soak:
-    def __init__(self, v6node, name: str, image: str, ready_timeout: float) -> None:
+    def __init__(self, v6node: Any, name: str, image: str, ready_timeout: float) -> None:
         self.v6node = v6node
         self.name = name
         self.image = image
