@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
 CMAKE_ARGS ?=
 
-.PHONY: all deps configure build test test-sanitize test-valgrind fuzz demo bench e2e bench-e2e install format format-check clean help
+.PHONY: all deps configure build test test-sanitize test-valgrind fuzz demo bench soak e2e bench-e2e install format format-check clean help
 
 # The C suites (unit, cli, integration) in the two checking builds.
 C_SUITES   := unit|cli|integration
@@ -14,6 +14,8 @@ CHECK_ARGS := -DV6N_PYTHON=OFF -DV6N_GO=OFF -DV6N_CONFORMANCE=OFF -DV6N_BUILD_BE
 FUZZ_SECONDS ?= 60
 # make bench BENCH_ROUNDS=5: a quick run (see bench/run.sh)
 BENCH_ROUNDS ?=
+# make soak SOAK_CYCLES=50: a shorter soak (see bench/soak/run.sh)
+SOAK_CYCLES ?= 300
 
 all: build
 
@@ -26,6 +28,7 @@ help:
 	@echo "make bench    build and run the benchmarks (not part of make test); BENCH_ROUNDS=5 for a quick run"
 	@echo "make e2e      a real vantage6 server and nodes in the suite's own namespace and engine (tests/e2e)"
 	@echo "make bench-e2e    start to online on the server: v6node start vs the official v6 node start"
+	@echo "make soak     the Python soak: SOAK_CYCLES (300) start/status/logs/list/stop cycles, RSS and fds (not part of make test)"
 	@echo "make install  install the library, header, pkg-config and CMake files, v6node"
 	@echo "make format   format the C sources with the repo's .clang-format"
 	@echo "make format-check  fail if a C source is not formatted so"
@@ -67,6 +70,9 @@ e2e: build
 
 bench-e2e: build
 	./tests/e2e/run.sh --bench $(BUILD)
+# Builds what it needs itself (the binding with pip, no CMake): see bench/soak/run.sh.
+soak: deps
+	./bench/soak/run.sh --cycles $(SOAK_CYCLES)
 
 install: build
 	cmake --install $(BUILD)

@@ -8,7 +8,9 @@ the Docker Engine API, built exactly as ``v6 node start`` builds them.
 
 :class:`Node` is a node (by name, config file or container) with its start
 options (:class:`Options`); its methods take the :class:`Engine` they act
-on. Results are dataclasses (:class:`StartResult`, :class:`Status`,
+on. The setup half of ``v6 node``: :func:`new_config` (``new``),
+:meth:`Node.set_api_key`, :meth:`Node.create_private_key` and
+:meth:`Node.version`. Results are dataclasses (:class:`StartResult`, :class:`Status`,
 :class:`ListEntry`, :class:`Event`); errors raise subclasses of
 :class:`Error`, with the call's warnings on them.
 """
@@ -20,6 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import _errors
 from ._engine import Engine
 from ._errors import (
+    AuthError,
     Cancelled,
     ConfigError,
     Conflict,
@@ -36,6 +39,17 @@ from ._options import OPTION_NAMES, Options, PathLike, PathMap, option_help
 from ._raw import fail as _fail
 from ._raw import raw as _raw
 from ._results import EVENT_KINDS, Event, ListEntry, StartResult, Status
+from ._setup import (
+    Database,
+    DatabaseLike,
+    data_folder,
+    is_node_name,
+    new_config,
+    private_key_path,
+    public_key,
+    redact_uri,
+    render_config,
+)
 
 #: The version of this package: the version of the libv6node it carries.
 __version__: str = str(_raw.version())
@@ -133,5 +147,27 @@ __all__ = [
     "config_folder",
     "container_name",
     "build_spec",
-    *_errors.__all__,
+    "Database",
+    "DatabaseLike",
+    "new_config",
+    "render_config",
+    "data_folder",
+    "private_key_path",
+    "public_key",
+    "redact_uri",
+    "is_node_name",
+    # the exceptions (_errors.__all__), spelled out so that type checkers see
+    # them as exported
+    "Error",
+    "ConfigError",
+    "NotFound",
+    "Conflict",
+    "EngineError",
+    "EngineUnavailable",
+    "IOFailure",
+    "InvalidArgument",
+    "OutOfMemory",
+    "Cancelled",
+    "AuthError",
 ]
+assert set(_errors.__all__) <= set(__all__), "an exception is missing from __all__"

@@ -18,6 +18,7 @@ __all__ = [
     "InvalidArgument",
     "OutOfMemory",
     "Cancelled",
+    "AuthError",
 ]
 
 
@@ -115,6 +116,13 @@ class Cancelled(Error):
     start had created was removed again."""
 
 
+class AuthError(Error):
+    """The vantage6 server refused the user: a wrong username, password or
+    MFA code, MFA that must first be set up in the server's UI, or a user who
+    may not do that (e.g. set another organization's public key). The
+    message is the server's; it never holds the password."""
+
+
 _BY_CODE: Dict[int, Type[Error]] = {
     _raw.V6N_ERROR: Error,
     _raw.V6N_ECONFIG: ConfigError,
@@ -126,6 +134,7 @@ _BY_CODE: Dict[int, Type[Error]] = {
     _raw.V6N_EINVAL: InvalidArgument,
     _raw.V6N_EUNAVAILABLE: EngineUnavailable,
     _raw.V6N_ECANCELLED: Cancelled,
+    _raw.V6N_EAUTH: AuthError,
 }
 
 

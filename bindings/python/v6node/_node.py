@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, overload
 
 from ._engine import Engine
-from ._errors import invalid
+from ._errors import NotFound, invalid
 from ._options import Options, PathLike, c_options
 from ._raw import fail, raw
 from ._results import Event, StartResult, Status
+from ._setup import checked_text
 
 __all__ = ["Node", "LogStream", "ProgressCallback"]
 
@@ -449,6 +450,114 @@ class Node:
                 if on_output(chunk) is False:
                     break
         return None
+
+    # ---- setting the node up -----------------------------------------------------------
+
+    def _config_file(self, handle: Any, what: str) -> str:
+        path = raw.node_config_path(handle)
+        if not path:
+            raise NotFound(f"{what}: node {raw.node_name(handle)} has no config here",
+                           code=int(raw.V6N_ENOTFOUND))
+        return str(path)
+
+    def set_api_key(self, api_key: str) -> None:
+        """Set the node's API key in its config file, as ``v6 node
+        set-api-key`` does: only the bytes of the value change; every other
+        byte, comments included, stays as it was. The file is replaced
+        atomically and keeps its mode. The key is never part of a message.
+
+        Raises:
+            NotFound: the node has no config here.
+            ConfigError: the config (or the edited config) does not load.
+            InvalidArgument: an empty key, or one with a NUL character.
+            IOFailure: the file cannot be written.
+        """
+        key = checked_text(api_key, "api_key")
+        if not key:
+            raise invalid("an API key is required", "api_key")
+        with self._use() as (handle, _):
+            path = self._config_file(handle, "set-api-key")
+            if raw.config_set_api_key(path, key) != raw.V6N_OK:
+                fail("set-api-key")
+
+    def create_private_key(self, *, username: Optional[str] = None,
+                           password: Optional[str] = None, mfa_code: Optional[str] = None,
+                           organization: Optional[str] = None,
+                           key_path: Optional[PathLike] = None, overwrite: bool = False,
+                           upload: bool = True, timeout: Optional[float] = None) -> Path:
+        """Set up the node's encryption key, as ``v6 node create-private-key``
+        does: log in to the node's server as ``username`` when needed (to
+        learn the organization, or to upload); make a 4096-bit RSA key (mode
+        0600) unless the key file exists and ``overwrite`` is off (then the
+        existing key is used); set ``encryption.private_key`` in the config to
+        the key's absolute path (nothing else in the file changes); then,
+        with ``upload``, set the organization's public key on the server.
+        It logs in before it writes anything, so a wrong password changes
+        nothing. If the upload fails the key and the config change stay: call
+        it again without ``overwrite`` to upload the same key.
+
+        The password and MFA code go only to the server; they are never in a
+        message, and nothing here keeps them.
+
+        Args:
+            username, password: a user of the node's server (needed unless
+                ``organization`` is given and ``upload`` is off).
+            mfa_code: the two-factor code, when the server asks for one.
+            organization: the key file is ``privkey_<organization>.pem`` in
+                the scope's data folder (:func:`v6node.private_key_path`), and
+                the upload goes to the organization of that name; default the
+                user's own organization.
+            key_path: write the key to this file instead.
+            overwrite: make a new key even when the file exists.
+            upload: upload the public key to the server.
+            timeout: seconds per server request (default 10).
+
+        Returns:
+            The key file.
+
+        Raises:
+            AuthError: wrong username, password or MFA code; MFA not set up;
+                not allowed to set that organization's key.
+            EngineUnavailable: no server answers there (or not in time).
+            EngineError: an unexpected answer (``.http_status``).
+            NotFound: the node has no config; no organization of that name.
+            Conflict, IOFailure, ConfigError: the key file or the config.
+            InvalidArgument: no login where one is needed, a bad value.
+        """
+        user = None if username is None else checked_text(username, "username")
+        secret = None if password is None else checked_text(password, "password")
+        code = "" if mfa_code is None else checked_text(mfa_code, "mfa_code")
+        org = "" if organization is None else checked_text(organization, "organization")
+        key = "" if key_path is None else checked_text(key_path, "key_path", path=True)
+        if user is not None and secret is None:
+            raise invalid("a password is required with a username", "password")
+        if user is None and (secret is not None or code):
+            raise invalid("a password or MFA code needs a username", "username")
+        if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
+            raise invalid("timeout must be > 0 seconds", "timeout")
+        ms = 0 if timeout is None else max(1, int(timeout * 1000))
+        with self._use() as (handle, _):
+            path = raw.node_private_key_create(handle, org, key, int(bool(overwrite)),
+                                               int(bool(upload)), user, secret, code, ms)
+            if path is None:
+                fail("create-private-key")
+        return Path(path)
+
+    def version(self, engine: Engine) -> str:
+        """The version of the running node, as ``v6 node version`` asks it:
+        the output of ``vnode-local version`` in its container (through the
+        engine's exec API). Needs no config.
+
+        Raises:
+            NotFound: the node is not running.
+            EngineError: the command failed (the message has its output).
+            EngineUnavailable.
+        """
+        with self._use(engine) as (handle, client):
+            out = raw.node_version(handle, client)
+            if out is None:
+                fail("version")
+        return str(out)
 
     # ---- life of the handle ------------------------------------------------------------
 
