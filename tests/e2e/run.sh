@@ -42,11 +42,11 @@ if ! flock -n 9; then
 fi
 
 # ---- what this machine needs ------------------------------------------------------------
-"$E2E_REPO/scripts/install-deps.sh" docker.io mmdebstrap curl iproute2 util-linux openssl
 py="$(sed -n 's/^Python3_EXECUTABLE:FILEPATH=//p' "$build/CMakeCache.txt" 2>/dev/null || true)"
 [ -n "$py" ] || die "$build is not a configured build (make build)"
-# chromium, chromium-driver, selenium, flask, PyYAML for the binding's interpreter
-"$E2E_REPO/bindings/python/setup-test-env.sh" "$py" >/dev/null
+# chromium, chromium-driver, and selenium, flask, PyYAML for the binding's interpreter
+V6N_PYTHON="$py" "$E2E_REPO/scripts/install-deps.sh" docker.io mmdebstrap curl iproute2 util-linux openssl
+"$E2E_REPO/bindings/python/check-test-env.sh" "$py" >/dev/null
 for f in "$build/cli/v6node" "$build/bindings/go/v6node-example"; do
   [ -x "$f" ] || die "$f is missing: make build"
 done

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import starts
+import yaml
 from world import World, check, log
 
 CLI_NODE = "v6ne2e-cli"
@@ -166,33 +167,73 @@ def openssl_key(path: Path) -> str:
 
 
 def encryption(w: World) -> dict:
+    """The node is set up with v6node alone (issue 14): `new` writes its config,
+    `create-private-key` makes its 4096-bit key, points the config at it and uploads the
+    public key as an organization admin, `start` brings it online with encryption on, and
+    `version` asks the running node. An encrypted task then comes back."""
     cid = w.collaboration("collab-enc", encrypted=True)
     check(w.api.request("GET", f"collaboration/{cid}")["encrypted"] is True,
           "the server does not report the collaboration encrypted")
     e = w.site("site-enc", collaboration="collab-enc")
     keys = w.out / "keys"
     keys.mkdir(exist_ok=True)
-    node_key, root_key = keys / "privkey_v6ne2e-site-enc.pem", keys / "privkey_root.pem"
-    node_pub, root_pub = openssl_key(node_key), openssl_key(root_key)
-    # the public keys, uploaded by a member of each organization
-    w.api.set_public_key(w.root_org, root_pub)
+    root_key = keys / "privkey_root.pem"
+    w.api.set_public_key(w.root_org, openssl_key(root_key))  # the researcher's side
     password = "V6ne2e!" + secrets.token_hex(8)
     w.api.create_user("v6ne2e-enc-admin", password, e.organization_id, ["Organization Admin"])
-    w.api.as_user("v6ne2e-enc-admin", password).set_public_key(e.organization_id, node_pub)
 
     db = w.make_csv("site-enc")
-    w.write_config(ENC_NODE, e.api_key, db, private_key=node_key)
+    extra = keys / "policies.yaml"
+    extra.write_text("policies:\n"
+                     "  allowed_algorithms: ['^127\\.0\\.0\\.1:5999/v6ne2e/algorithm:.*$']\n"
+                     "  require_algorithm_pull: false\n")
+    w.v6node("new", "-n", ENC_NODE, "--api-key", "not-yet", "--server-url", w.server_url,
+             "--port", str(w.server_port), "--api-path", w.api_path,
+             "--database", f"default={db}", "--database-type", "default=csv",
+             "--encryption", "--extra-yaml", str(extra))
+    config = w.config_dir / f"{ENC_NODE}.yaml"
+    check(config.stat().st_mode & 0o777 == 0o600, "`v6node new` did not write the config 0600")
+    before = config.read_bytes()
+    w.v6node("set-api-key", "-n", ENC_NODE, "--api-key", e.api_key)
+    after = config.read_bytes()
+    check(after == before.replace(b"api_key: not-yet", b"api_key: " + e.api_key.encode()),
+          "`v6node set-api-key` changed more than the key's bytes")
+
+    r = w.run([w.s["cli"], "create-private-key", "-n", ENC_NODE, "--username",
+               "v6ne2e-enc-admin"], env={"V6NODE_PASSWORD": password}, check_rc=True)
+    check(password not in r.stdout + r.stderr, "create-private-key printed the password")
+    node_key = Path(r.stdout.strip())
+    check(node_key.name == "privkey_v6ne2e-site-enc.pem",
+          f"the key is not named after the organization: {node_key}")
+    check(node_key.stat().st_mode & 0o777 == 0o600, "the private key is not mode 0600")
+    text = subprocess.run(["openssl", "rsa", "-in", str(node_key), "-noout", "-text"],
+                          check=True, capture_output=True, text=True).stdout
+    check("Private-Key: (4096 bit" in text, "openssl does not see a 4096-bit RSA key")
+    pem = subprocess.run(["openssl", "rsa", "-in", str(node_key), "-pubout"], check=True,
+                         capture_output=True).stdout
+    stored = w.api.request("GET", f"organization/{e.organization_id}")["public_key"]
+    check(stored == base64.b64encode(pem).decode(),
+          "the server does not hold the public key of the key create-private-key made")
+    written = yaml.safe_load(config.read_text())
+    check(written["encryption"] == {"enabled": True, "private_key": str(node_key)},
+          f"the config does not point at the new key: {written['encryption']}")
+
     t0 = w.start_cli(ENC_NODE)
     secs = online_after(w, e.node_id, t0, "v6node start, encryption on")
     w.wait_logs(ENC_NODE, ["Enabling encryption!", "Public key matches the server key!",
                            "Init complete"], 30)
     stored = w.api.request("GET", f"organization/{e.organization_id}")["public_key"]
-    check(stored == node_pub, "the node replaced the public key that was uploaded")
+    check(stored == base64.b64encode(pem).decode(),
+          "the node replaced the public key that was uploaded")
+    v = w.v6node("version", "-n", ENC_NODE)
+    node_version = v.stdout.splitlines()[0].split(None, 1)[1] if v.stdout else ""
+    check("4.15" in node_version, f"`v6node version` does not show the node's 4.15: {v.stdout}")
     answer = w.run_task(cid, [e.organization_id], COLUMN, private_key=root_key)
     check_result(answer, e.organization_id, w.expected(db, COLUMN))
     w.stop_cli(ENC_NODE)
     offline_after(w, e.node_id, "v6node stop")
-    return {"seconds_to_online": secs, "task_seconds": answer["seconds"]}
+    return {"seconds_to_online": secs, "task_seconds": answer["seconds"],
+            "node_version": node_version}
 
 
 def side_by_side(w: World) -> dict:
@@ -279,7 +320,7 @@ PLAN = [
     ("stop-restart", "v6node stop: offline, container and volumes gone; restart: online", stop_restart),
     ("bindings", "the same start through Python, Go and the Node Manager in Chromium", bindings),
     ("node-4.14", "the 4.14.0 node image: authenticates, then stops at its VPN image pull", old_node_image),
-    ("encryption", "encrypted collaboration, keys from openssl: the result comes back", encryption),
+    ("encryption", "set up with v6node new, set-api-key, create-private-key (uploaded); encrypted task comes back", encryption),
     ("side-by-side", "the official v6 node start beside v6node: same task, same result", side_by_side),
     ("wrong-api-key", "failure: a wrong API key, and what v6node status says", wrong_api_key),
     ("server-down", "failure: the server cannot be reached, and what v6node logs say", server_down),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -36,8 +37,8 @@ def start_with_go(world: World, name: str, image: str) -> float:
 
 
 def start_with_web(world: World, name: str, image: str) -> float:
-    """The Flask Node Manager (examples/node-manager) on 127.0.0.1, its dashboard opened in
-    a headless Chromium (Debian's chromium and chromedriver), the node's Start pressed."""
+    """The Flask Node Manager (examples/node-manager) on 127.0.0.1, opened in a headless
+    Chromium (Debian's chromium and chromedriver): log in, press the node's Start."""
     import sys
 
     from selenium import webdriver
@@ -51,8 +52,9 @@ def start_with_web(world: World, name: str, image: str) -> float:
     import app as node_manager
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    password = secrets.token_urlsafe(16)  # the app refuses to run without a login
     app = node_manager.create_app({"IMAGE": image, "PULL": None, "HOST_PATHS": {},
-                                   "DOCKER_SOCKET": None})
+                                   "DOCKER_SOCKET": None, "PASSWORD": password})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -68,8 +70,10 @@ def start_with_web(world: World, name: str, image: str) -> float:
                               options=options)
     try:
         driver.set_page_load_timeout(60)
-        driver.get(f"http://127.0.0.1:{httpd.server_port}/")
+        driver.get(f"http://127.0.0.1:{httpd.server_port}/")  # sent to the login page
         wait = WebDriverWait(driver, 60)
+        wait.until(EC.presence_of_element_located((By.ID, "password"))).send_keys(password)
+        driver.find_element(By.ID, "login").click()
         row = wait.until(EC.presence_of_element_located((By.ID, f"node-user-{name}")))
         check(row.find_element(By.CSS_SELECTOR, ".state").get_attribute("data-state") == "absent",
               f"the dashboard shows {name} as not absent before its start")
