@@ -470,12 +470,20 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
         # The library writes the config. A trial copy first, so that what a
         # start checks on this machine (database files, the key file) is
         # judged before the real config is written.
+        # An encrypted node without a key yet is fine, as `v6 node new` has it: its key
+        # is made next, with Create private key on the node's page.
+        key_later = False
         with tempfile.TemporaryDirectory() as tmp:
             try:
                 trial = v6node.new_config(path=Path(tmp, f"{name}.yaml"), **values)
                 options = dict(spec_options(), scope=scope)
                 with v6node.Node.from_config(trial, **options) as trial_node:
                     trial_node.spec()
+            except v6node.ConfigError as e:
+                key_later = e.key == "encryption.private_key" and not values.get("private_key")
+                if not key_later:
+                    problems.append(error_text(e).replace(tmp, "…"))
+                    return refused()
             except v6node.Error as e:
                 problems.append(error_text(e).replace(tmp, "…"))
                 return refused()
@@ -488,6 +496,9 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
             problems.append(error_text(e))
             return refused()
         say(f"New configuration created: {target}", "ok")
+        if key_later:
+            say(f"{name} has encryption on and no private key yet: create it below "
+                "(Create private key) before its start.", "warning")
         return redirect(url_for("node", scope=scope, name=name))
 
     # -- actions --

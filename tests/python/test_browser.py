@@ -196,3 +196,54 @@ def test_a_forged_post_from_another_page_is_refused(server: str, browser,
     row = WebDriverWait(browser, 30).until(
         EC.presence_of_element_located((By.ID, f"node-user-{name}")))
     assert row.find_element(By.CSS_SELECTOR, ".state").get_attribute("data-state") == "absent"
+
+
+def test_a_node_created_in_the_browser_starts(server: str, browser,
+                                              sandbox: NodeSandbox) -> None:
+    """The setup half in a browser: the New node form (the library writes the
+    config), the node page's Create private key (no upload: the organization
+    is named), Start, and the node runs, its key mounted, encryption on."""
+    name = sandbox.new_name()
+    db = sandbox.data / f"{name}.csv"
+    db.write_text("id,age\n1,40\n")
+    wait = WebDriverWait(browser, 30)
+    browser.get(server + "/login")
+    log_in(browser, server)
+    wait.until(EC.presence_of_element_located((By.LINK_TEXT, "New node"))).click()
+
+    form = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "form.config")))
+    for field, value in (("name", name), ("api_key", API_KEY),
+                         ("server_url", "https://v6.example.org"), ("db_label_0", "default"),
+                         ("db_uri_0", str(db))):
+        form.find_element(By.NAME, field).send_keys(value)
+    form.find_element(By.NAME, "encryption").click()
+    browser.find_element(By.ID, "create").click()
+
+    wait.until(EC.any_of(EC.presence_of_element_located((By.ID, "problems")),
+                         EC.presence_of_element_located((By.CSS_SELECTOR, ".flash.ok"))))
+    problems = browser.find_elements(By.ID, "problems")
+    assert not problems, problems[0].text
+    assert "New configuration created" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    config = sandbox.config_dir / f"{name}.yaml"
+    assert config.stat().st_mode & 0o777 == 0o600
+    assert browser.find_element(By.ID, "state").get_attribute("data-state") == "absent"
+
+    # its encryption key, made by the library; nothing uploaded, so no login
+    key_form = browser.find_element(By.ID, "private-key-form")
+    key_form.find_element(By.NAME, "organization").send_keys("v6ntest-org")
+    key_form.find_element(By.NAME, "upload").click()  # off
+    browser.find_element(By.ID, "create-private-key").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash.ok"),
+                                                f"The private key of {name} is"))
+    key = sandbox.home / ".local/share/vantage6/node/privkey_v6ntest-org.pem"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert f"private_key: {key}" in config.read_text().replace("'", "")
+
+    browser.find_element(By.ID, f"start-user-{name}").click()
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash.ok"),
+                                                f"Started {name}"))
+    assert browser.find_element(By.ID, "state").get_attribute("data-state") == "running"
+    assert container_state(f"vantage6-{name}-user") == "running"
+    binds = v6node.Node(name).spec()["create"]["HostConfig"]["Binds"]
+    assert f"{key}:/mnt/private_key.pem:ro" in binds
+    assert API_KEY not in browser.page_source
