@@ -16,6 +16,7 @@ FUZZ_SECONDS ?= 60
 BENCH_ROUNDS ?=
 # make soak SOAK_CYCLES=50: a shorter soak (see bench/soak/run.sh)
 SOAK_CYCLES ?= 300
+SOAK_VG_CYCLES ?= 30
 
 all: build
 
@@ -28,7 +29,7 @@ help:
 	@echo "make bench    build and run the benchmarks (not part of make test); BENCH_ROUNDS=5 for a quick run"
 	@echo "make e2e      a real vantage6 server and nodes in the suite's own namespace and engine (tests/e2e)"
 	@echo "make bench-e2e    start to online on the server: v6node start vs the official v6 node start"
-	@echo "make soak     the Python soak: SOAK_CYCLES (300) start/status/logs/list/stop cycles, RSS and fds (not part of make test)"
+	@echo "make soak     the soaks, Python and C: SOAK_CYCLES (300) start/status/logs/list/stop cycles, RSS and fds; C under valgrind (SOAK_VG_CYCLES, 30)"
 	@echo "make install  install the library, header, pkg-config and CMake files, v6node"
 	@echo "make format   format the C sources with the repo's .clang-format"
 	@echo "make format-check  fail if a C source is not formatted so"
@@ -70,9 +71,13 @@ e2e: build
 
 bench-e2e: build
 	./tests/e2e/run.sh --bench $(BUILD)
-# Builds what it needs itself (the binding with pip, no CMake): see bench/soak/run.sh.
-soak: deps
+
+# The soaks (not part of make test): the Python one builds its binding itself with
+# pip (bench/soak/run.sh); the C one (bench/soak/soak-c.sh) runs SOAK_CYCLES cycles,
+# then SOAK_VG_CYCLES under valgrind.
+soak: build
 	./bench/soak/run.sh --cycles $(SOAK_CYCLES)
+	./bench/soak/soak-c.sh $(BUILD) $(SOAK_CYCLES) $(SOAK_VG_CYCLES)
 
 install: build
 	cmake --install $(BUILD)

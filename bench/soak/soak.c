@@ -4,7 +4,8 @@
  * it does not grow: the open file descriptors after cycle 10 and after the
  * last cycle must be the same, and RSS may grow by at most 2 MiB (not checked
  * with --no-rss, for runs under valgrind, whose leak check is the measure
- * there). At the end nothing of the node is left on the engine.
+ * there). The logs step reads the logs until the node says it is up, as a
+ * node page polls. At the end nothing of the node is left on the engine.
  *
  *   soak [--cycles N] [--image IMAGE] [--no-rss]
  *
@@ -78,15 +79,36 @@ static int fail(const char *step, int cycle)
     return 1;
 }
 
+/* What the logs step looks for: the stand-in's line once the in-container
+ * checks are done and it handles SIGTERM (a stop before that waits for the
+ * engine's kill). */
+#define READY "contract holds"
+
 typedef struct logs_seen {
     size_t bytes;
+    int ready;
+    char tail[64]; /* the last bytes, for a READY split across chunks */
 } logs_seen;
 
 static int on_log(const char *data, size_t len, int stream, void *payload)
 {
-    (void)data;
     (void)stream;
-    ((logs_seen *)payload)->bytes += len;
+    logs_seen *seen = payload;
+    seen->bytes += len;
+    const size_t want = strlen(READY);
+    if (memmem(data, len, READY, want))
+        seen->ready = 1;
+    /* across the chunk boundary: the previous chunk's end + this one's start */
+    char edge[2 * sizeof(seen->tail)];
+    size_t keep = strlen(seen->tail), head = len < sizeof(seen->tail) ? len : sizeof(seen->tail);
+    memcpy(edge, seen->tail, keep);
+    memcpy(edge + keep, data, head);
+    if (memmem(edge, keep + head, READY, want))
+        seen->ready = 1;
+    /* remember this chunk's end (no NULs in the stand-in's text output) */
+    size_t n = len < sizeof(seen->tail) - 1 ? len : sizeof(seen->tail) - 1;
+    memcpy(seen->tail, data + len - n, n);
+    seen->tail[n] = '\0';
     return 0;
 }
 
@@ -108,13 +130,23 @@ static int cycle(v6n_node *node, v6n_client *engine, int i)
         return 1;
     }
 
+    /* the logs, read again until the node says it is up (as a node page polls) */
     logs_seen seen = {0};
     v6n_logs_options lo = V6N_LOGS_OPTIONS_INIT;
     lo.tail = 50;
     lo.callbacks.on_log = on_log;
     lo.callbacks.payload = &seen;
-    if (v6n_node_logs(node, engine, &lo) != V6N_OK)
-        return fail("logs", i);
+    for (int tries = 0; !seen.ready; tries++) {
+        if (tries == 200) {
+            fprintf(stderr, "soak: cycle %d: the node never said '%s'\n", i, READY);
+            return 1;
+        }
+        if (tries)
+            usleep(50 * 1000);
+        memset(&seen, 0, sizeof(seen));
+        if (v6n_node_logs(node, engine, &lo) != V6N_OK)
+            return fail("logs", i);
+    }
 
     v6n_node_list *list = NULL;
     if (v6n_node_list_get(&list, engine, NULL) != V6N_OK)
