@@ -144,9 +144,16 @@ Test(concurrency, sixteen_different_nodes_all_start)
         }
         with_volumes += vols == 4;
     }
-    /* clean up before asserting: stop removes containers and volumes */
-    for (int i = 0; i < THREADS; i++)
+    /* clean up before asserting: stop removes a running node's container and
+     * volumes; remove deletes whatever is left (a container that never ran) */
+    for (int i = 0; i < THREADS; i++) {
         nodefx_stop_named(fx.client, names[i], NULL);
+        v6n_node *n = NULL;
+        if (v6n_node_open_config(&n, paths[i], NULL) == V6N_OK)
+            v6n_node_remove(n, fx.client);
+        v6n_node_free(n);
+        v6n_error_clear();
+    }
     cr_expect_eq(ok, THREADS, "%d of %d nodes started", ok, THREADS);
     cr_expect_eq(running, THREADS, "%d of %d containers run as started", running, THREADS);
     cr_expect_eq(with_volumes, THREADS, "%d of %d nodes have their four volumes", with_volumes,
