@@ -670,7 +670,8 @@ typedef struct v6n_node v6n_node;
  * opts->config_dir, else the scope's vantage6 folder, else the current
  * directory. A node whose config is not found opens all the same (its
  * container may exist); calls that need the config then fail with
- * V6N_ENOTFOUND listing the folders searched. `opts` (NULL: defaults) is
+ * V6N_ENOTFOUND listing the folders searched, and look again first, so a
+ * config made after the open (v6n_config_create()) is found. `opts` (NULL: defaults) is
  * copied. Errors: V6N_EINVAL (a bad name or option), V6N_ENOMEM. Free with
  * v6n_node_free().
  */

@@ -144,15 +144,34 @@ void v6n_node_set_callbacks(v6n_node *n, const v6n_callbacks *cb)
 
 /* ---- the config and the spec, as they are now ---------------------------------- */
 
-int v6n_node_load_config(v6n_config **out, const v6n_node *n)
+/* A node opened by name before its config existed (an orphan, or a node not
+ * set up yet) looks again: a config made since (v6n_config_create()) is found
+ * at the node's next use. */
+static void refind_config(v6n_node *n)
+{
+    if (n->config_path || !n->config_missing)
+        return;
+    v6n_err_snapshot before;
+    v6n_err_save(&before);
+    char *found = NULL;
+    if (v6n_config_find(&found, n->name, n->scope, n->opts.config_dir) == V6N_OK) {
+        n->config_path = found;
+        free(n->config_missing);
+        n->config_missing = NULL;
+    }
+    v6n_err_restore(&before);
+}
+
+int v6n_node_load_config(v6n_config **out, v6n_node *n)
 {
     *out = NULL;
+    refind_config(n);
     if (!n->config_path)
         return v6n_err(V6N_ENOTFOUND, NULL, "%s", n->config_missing);
     return v6n_config_load(out, n->config_path);
 }
 
-static int build_spec(v6n_node_spec **out, const v6n_node *n, const v6n_start_options *opts)
+static int build_spec(v6n_node_spec **out, v6n_node *n, const v6n_start_options *opts)
 {
     v6n_config *config = NULL;
     int rc = v6n_node_load_config(&config, n);
@@ -424,6 +443,7 @@ int v6n_node_status_get(v6n_node_status **out, v6n_node *n, v6n_client *client)
     v6n_node_spec *spec = NULL;
     yajl_val image_env = NULL;
     const v6n_release *other = NULL;
+    refind_config(n);
     int rc = v6n_status_set_node(st, n->name, n->scope, n->container, n->config_path);
     if (!rc)
         rc = running_get(&r, n, client);
@@ -483,6 +503,7 @@ int v6n_node_remove(v6n_node *n, v6n_client *client)
         return v6n_err(V6N_EINVAL, NULL, "v6n_node_remove: node and client are required");
     char *volumes[V6N_VOLUME_COUNT] = {NULL};
     v6n_start_options opts;
+    refind_config(n);
     int rc = started_volume_names(volumes, n, &opts);
     v6n_config *config = NULL;
     if (!rc && n->config_path && v6n_config_load(&config, n->config_path) != V6N_OK)

@@ -788,9 +788,9 @@ char *v6n_bind_target(const char *bind);
 
 /* ---- node handles (handle.c) -------------------------------------------------- */
 
-/* Load the node's config; V6N_ENOTFOUND (saying where it was looked for) when
- * the node has none. */
-int v6n_node_load_config(v6n_config **out, const v6n_node *n);
+/* Load the node's config (looked for again when it had none); V6N_ENOTFOUND
+ * (saying where it was looked for) when the node has none. */
+int v6n_node_load_config(v6n_config **out, v6n_node *n);
 
 /* ---- writing files atomically (atomic.c) ------------------------------------ */
 

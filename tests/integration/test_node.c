@@ -251,3 +251,27 @@ Test(node, an_operations_error_reaches_the_calling_thread)
               v6n_error_last()->message);
     v6n_node_free(ghost);
 }
+
+/* A node opened before its config exists (a Node Manager's "new node" page
+ * opens it, then writes the config) finds the config at its next use. */
+Test(node, a_config_made_after_the_open_is_found)
+{
+    char conf[2048];
+    snprintf(conf, sizeof(conf), "%s/conf", fx.dir); /* where the fixture writes configs */
+    cr_assert_eq(v6n_start_options_set(&fx.opts, "config_dir", conf), V6N_OK);
+    v6n_node *n = NULL;
+    cr_assert_eq(v6n_node_open(&n, fx.node, &fx.opts), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_null(v6n_node_config_path(n));
+    v6n_node_spec *spec = NULL;
+    cr_expect_eq(v6n_node_spec_get(&spec, n), V6N_ENOTFOUND);
+    nodefx_typical_config();
+    cr_assert_eq(v6n_node_spec_get(&spec, n), V6N_OK, "%s", v6n_error_last()->message);
+    char want[2048];
+    nodefx_config_path(want, sizeof(want));
+    cr_expect_str_eq(v6n_node_config_path(n), want);
+    v6n_node_spec_free(spec);
+    v6n_node_status *st = status_of(n);
+    cr_expect_str_eq(v6n_node_status_config(st), want);
+    v6n_node_status_free(st);
+    v6n_node_free(n);
+}
