@@ -475,6 +475,9 @@ void v6ni_values_free(v6ni_values *x)
 {
     if (!x)
         return;
+    if (x->api_key) /* the copy of the API key does not outlive the builder */
+        for (volatile char *p = x->api_key; *p; p++)
+            *p = '\0';
 #define V6NI_FREE(f) free(x->f);
     V6NI_VALUE_FIELDS(V6NI_FREE)
 #undef V6NI_FREE

@@ -1121,13 +1121,12 @@ V6N_EXTERN(int) v6n_config_render(char **out, const v6n_config_values *values);
  * written. The file is written atomically: a temporary file in the same
  * folder, mode 0600 (it holds the API key), flushed to disk, then moved into
  * place; the folder is created when missing. An existing config is never
- * replaced unless `force` is set. After any failure nothing is left behind:
- * no config, no temporary file (a folder created on the way may remain).
- * On success *out_path (may be NULL) is the config's absolute path; free it
- * with v6n_free().
- * Errors: V6N_ECONFIG (a bad or missing value, with the key path, e.g.
- * "databases[1].label"; a bad name), V6N_ECONFLICT (the config exists),
- * V6N_EIO (the folder or file cannot be written), V6N_EINVAL, V6N_ENOMEM.
+ * replaced unless `force` is set (by name, an existing NAME.yml counts too). After any failure
+ * nothing is left behind: no config, no temporary file (a folder created on the way may remain). On
+ * success *out_path (may be NULL) is the config's absolute path; free it with v6n_free(). Errors:
+ * V6N_ECONFIG (a bad or missing value, with the key path, e.g. "databases[1].label"; a bad name),
+ * V6N_ECONFLICT (the config exists), V6N_EIO (the folder or file cannot be written), V6N_EINVAL,
+ * V6N_ENOMEM.
  */
 V6N_EXTERN(int) v6n_config_create(char **out_path, const v6n_config_values *values);
 

@@ -578,6 +578,23 @@ int v6n_config_create(char **out_path, const v6n_config_values *values)
                      "the config %s already exists (replace it with force / --force)", r.path);
         goto cleanup;
     }
+    /* by name: NAME.yml is that node's config as well (the loader reads either) */
+    if (!values->force && v6n_str_empty(values->path)) {
+        size_t n = strlen(r.path);
+        char *yml = v6n_asprintf("%.*s.yml", (int)(n - strlen(".yaml")), r.path);
+        if (!yml) {
+            rc = v6n_err_nomem();
+            goto cleanup;
+        }
+        if (v6n_path_exists(yml))
+            rc = v6n_err(V6N_ECONFLICT, NULL,
+                         "node %s already has a config, %s (replace it with force / --force: "
+                         "%s is then read instead)",
+                         r.name, yml, r.path);
+        free(yml);
+        if (rc)
+            goto cleanup;
+    }
     if (!(dir = v6n_path_dirname(r.path))) {
         rc = v6n_err_nomem();
         goto cleanup;

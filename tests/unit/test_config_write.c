@@ -353,6 +353,26 @@ Test(config_write, existing_config_kept_unless_forced)
     v6n_free(path);
 }
 
+/* NAME.yml is the node's config too: `new` by name does not add a NAME.yaml
+ * beside it (the loader would then read that one) unless forced. */
+Test(config_write, a_yml_config_counts_as_existing)
+{
+    char folder[1100], yml[1200];
+    snprintf(folder, sizeof(folder), "%s/.config/vantage6/node", home);
+    snprintf(yml, sizeof(yml), "%s/alpha.yml", folder);
+    cr_assert_eq(write_text(yml, "api_key: mine\n"), 0);
+    v6n_config_values v = basic();
+    char *path = NULL;
+    cr_expect_eq(v6n_config_create(&path, &v), V6N_ECONFLICT);
+    cr_expect(strstr(v6n_error_last()->message, yml), "%s", v6n_error_last()->message);
+    cr_expect_null(path);
+    cr_expect_str_eq(listing(folder), "alpha.yml ");
+    v.force = 1;
+    cr_assert_eq(v6n_config_create(&path, &v), V6N_OK, "%s", v6n_error_last()->message);
+    cr_expect_str_eq(listing(folder), "alpha.yaml alpha.yml ");
+    v6n_free(path);
+}
+
 /* A folder that cannot be made (a file in the way), and a write that fails at
  * its last step (the target is a folder): an error, and no file, no temporary
  * file. */
