@@ -35,8 +35,9 @@ var finalized atomic.Int64
 // EngineOptions describe an engine for NewEngine. The zero value is the
 // default local engine, unix:///var/run/docker.sock.
 type EngineOptions struct {
-	// Host is "unix:///path/docker.sock" or "tcp://host:port" (also
-	// "http://", "https://"); "" is unix:///var/run/docker.sock.
+	// Host is "unix:///path/docker.sock", "tcp://host:port" (also
+	// "http://", "https://") or "ssh://[user@]host[:port]" (the docker CLI
+	// over ssh there); "" is unix:///var/run/docker.sock.
 	Host string
 	// TLS talks TLS to a tcp host, with the client certificate and key
 	// (cert.pem, key.pem) in CertPath; TLSVerify checks the engine's

@@ -26,7 +26,8 @@ class Engine:
     """A connection to one Docker engine.
 
     ``Engine()`` talks to ``unix:///var/run/docker.sock``, ``Engine(host)``
-    to ``"unix:///path"`` or ``"tcp://host:port"``; :meth:`from_env` reads
+    to ``"unix:///path"``, ``"tcp://host:port"`` or ``"ssh://user@host[:port]"``
+    (the docker CLI over ssh there); :meth:`from_env` reads
     ``DOCKER_HOST``, ``DOCKER_TLS_VERIFY``, ``DOCKER_CERT_PATH`` and
     ``DOCKER_API_VERSION`` as the docker CLI does; :meth:`from_context` uses a
     Docker context. Nothing is sent before the first request, which
@@ -58,7 +59,8 @@ class Engine:
         """Open a client for the engine at ``host``.
 
         Args:
-            host: ``"unix:///path/docker.sock"`` or ``"tcp://host:port"``
+            host: ``"unix:///path/docker.sock"``, ``"tcp://host:port"`` or
+                ``"ssh://[user@]host[:port]"``
                 (also ``http://``, ``https://``); default
                 ``unix:///var/run/docker.sock``.
             tls: talk TLS to a tcp host.
