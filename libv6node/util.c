@@ -48,15 +48,28 @@ int v6n_buf_putc(v6n_buf *b, char c)
 
 int v6n_buf_vprintf(v6n_buf *b, const char *fmt, va_list ap)
 {
+    /* one pass when the text fits the room there is (a new buffer gets a
+     * first 64 bytes), a second one after growing when it does not */
+    if (!b->ptr && buf_grow(b, 0))
+        return v6n_error_last()->code;
+    size_t room = b->cap - b->len;
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int n = vsnprintf(b->ptr + b->len, room, fmt, copy);
     va_end(copy);
-    if (n < 0)
+    if (n < 0) {
+        b->ptr[b->len] = '\0';
         return v6n_err(V6N_ERROR, NULL, "invalid format string");
+    }
+    if ((size_t)n < room) {
+        b->len += (size_t)n;
+        return V6N_OK;
+    }
     int rc = buf_grow(b, (size_t)n);
-    if (rc)
+    if (rc) {
+        b->ptr[b->len] = '\0';
         return rc;
+    }
     vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
     return V6N_OK;
