@@ -66,6 +66,7 @@ void nodefx_fini(void)
     v6n_node_free(fx.handle);
     v6n_config_free(fx.cfg);
     v6n_client_free(fx.client);
+    v6n_start_options_dispose(&fx.opts); /* strings a test set with v6n_start_options_set */
     remove_tree(fx.dir);
     free(fx.dir);
     memset(&fx, 0, sizeof(fx));
