@@ -123,6 +123,10 @@ int v6n_buf_quote(v6n_buf *b, const char *s);
 char *v6n_redact_uri(const char *uri);
 /* Percent-escape a query value or path segment. NULL on OOM. */
 char *v6n_escape(const char *s);
+/* base64, padded, on one line (Python's b64encode), by libcrypto; and with the
+ * URL-safe alphabet, padding kept (urlsafe_b64encode). NULL on OOM. */
+char *v6n_base64(const unsigned char *data, size_t len);
+char *v6n_base64url(const unsigned char *data, size_t len);
 
 /* ---- paths (path.c) -------------------------------------------------------- */
 
@@ -762,9 +766,6 @@ int v6n_options_from_json(v6n_start_options *o, yajl_val obj);
 /* The registry an image is pulled from, as docker-py names it: "docker.io" or
  * "host[:port]". NULL on OOM. */
 char *v6n_registry_of(const char *image);
-/* base64 with the URL-safe alphabet, padding kept (Python's
- * urlsafe_b64encode). NULL on OOM. */
-char *v6n_base64url(const unsigned char *data, size_t len);
 /* Decode standard or URL-safe base64 (padding optional). NULL when `s` is not
  * base64 (or on OOM); *len gets the length; the result is also NUL-terminated. */
 char *v6n_base64_decode(const char *s, size_t *len);

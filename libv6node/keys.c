@@ -139,30 +139,6 @@ int v6n_private_key_generate(const char *path, int overwrite)
     return v6n_rsa_key_write(path, KEY_BITS, overwrite);
 }
 
-/* Standard base64, padded, one line (Python's base64.b64encode). */
-static char *base64(const unsigned char *data, size_t len)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc(4 * ((len + 2) / 3) + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)data[i] << 16;
-        if (i + 1 < len)
-            v |= (unsigned)data[i + 1] << 8;
-        if (i + 2 < len)
-            v |= data[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? alphabet[v & 63] : '=';
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* An encrypted key is refused, never asked for on the terminal (libcrypto's
  * default callback would prompt). */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
@@ -206,7 +182,7 @@ int v6n_public_key_get(char **out, const char *private_key_path)
     }
     if ((rc = bio_take(&pem, &pem_len, pub)))
         goto cleanup;
-    if (!(*out = base64((const unsigned char *)pem, pem_len)))
+    if (!(*out = v6n_base64((const unsigned char *)pem, pem_len)))
         rc = v6n_err_nomem();
 cleanup:
     free(pem);

@@ -51,37 +51,9 @@ extern char **environ;
 #define HELPER_TIMEOUT_MS 30000
 #define HELPER_OUTPUT_MAX (64 * 1024)
 
-/* ---- base64 --------------------------------------------------------------- */
+/* ---- base64 decoding (encoding is v6n_base64 in util.c) --------------------- */
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *v6n_base64url(const unsigned char *data, size_t len)
-{
-    size_t n = 4 * ((len + 2) / 3);
-    char *out = malloc(n + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)data[i] << 16;
-        if (i + 1 < len)
-            v |= (unsigned)data[i + 1] << 8;
-        if (i + 2 < len)
-            v |= data[i + 2];
-        out[o++] = B64[(v >> 18) & 63];
-        out[o++] = B64[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? B64[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? B64[v & 63] : '=';
-    }
-    out[o] = '\0';
-    for (size_t i = 0; i < o; i++) { /* the URL-safe alphabet, padding kept */
-        if (out[i] == '+')
-            out[i] = '-';
-        else if (out[i] == '/')
-            out[i] = '_';
-    }
-    return out;
-}
 
 static int b64_value(char c)
 {

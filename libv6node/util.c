@@ -1,8 +1,11 @@
 /* Growable strings and string lists, used everywhere instead of hand-managed
  * buffers, plus small string predicates. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "internal.h"
 
@@ -307,4 +310,27 @@ char *v6n_escape(const char *s)
         return NULL;
     }
     return v6n_buf_detach(&b);
+}
+
+char *v6n_base64(const unsigned char *data, size_t len)
+{
+    if (len > (size_t)INT_MAX / 4 * 3 - 3)
+        return NULL;
+    unsigned char *out = malloc(4 * ((len + 2) / 3) + 1);
+    if (!out)
+        return NULL;
+    EVP_EncodeBlock(out, data, (int)len); /* NUL-terminated, no newlines */
+    return (char *)out;
+}
+
+char *v6n_base64url(const unsigned char *data, size_t len)
+{
+    char *out = v6n_base64(data, len);
+    for (char *p = out; p && *p; p++) {
+        if (*p == '+')
+            *p = '-';
+        else if (*p == '/')
+            *p = '_';
+    }
+    return out;
 }
