@@ -44,24 +44,7 @@ python_requirements() {
   py_now=$(command -v "$py" 2>/dev/null) || return 0
   [ -f "$reqs" ] || return 0
   local missing_py
-  missing_py=$("$py_now" - "$reqs" <<'PY'
-import re, sys
-from importlib import metadata
-def version(v):
-    return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
-for line in open(sys.argv[1]):
-    line = line.split("#")[0].strip()
-    if not line:
-        continue
-    name, _, low = line.partition(">=")  # every line is NAME or NAME>=VERSION
-    try:
-        have = metadata.version(name.strip())
-    except metadata.PackageNotFoundError:
-        print(line); continue
-    if low and version(have) < version(low):
-        print(line)
-PY
-)
+  missing_py=$("$py_now" "$root/bindings/python/unmet-requirements.py" "$reqs")
   [ -z "$missing_py" ] && return 0
   echo "install-deps: installing into $py_now: $(echo $missing_py)" >&2
   # A Debian-managed interpreter refuses pip without this (PEP 668).

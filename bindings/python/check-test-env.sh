@@ -13,24 +13,7 @@ missing=()
 # Which requirements are not satisfied (name and version), by the interpreter itself.
 while IFS= read -r req; do
   [ -n "$req" ] && missing+=("$req (pip, for $py)")
-done < <("$py" - "$here/requirements-test.txt" <<'PY'
-import re, sys
-from importlib import metadata
-def version(v):
-    return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
-for line in open(sys.argv[1]):
-    line = line.split("#")[0].strip()
-    if not line:
-        continue
-    name, _, low = line.partition(">=")  # every line is NAME or NAME>=VERSION
-    try:
-        have = metadata.version(name.strip())
-    except metadata.PackageNotFoundError:
-        print(line); continue
-    if low and version(have) < version(low):
-        print(line)
-PY
-)
+done < <("$py" "$here/unmet-requirements.py" "$here/requirements-test.txt")
 "$py" -m pip --version >/dev/null 2>&1 || missing+=("pip for $py")
 "$py" -c "import ensurepip, venv" 2>/dev/null || missing+=("venv and ensurepip for $py")
 for tool in /usr/bin/chromium /usr/bin/chromedriver; do
