@@ -160,50 +160,58 @@ func (n *Node) Spec() (*Spec, error) {
 // still given and Status.DriftError says why. Errors: ErrEngine,
 // ErrUnavailable.
 func (n *Node) Status(e *Engine) (*Status, error) {
+	var out *Status
+	err := n.withClient(e, func(c rawClient) error {
+		var st rawStatus
+		if err := cCall(func() bool { st = v6nraw.Status_get(n.raw, c); return !isNull(st) }); err != nil {
+			return err
+		}
+		defer v6nraw.Node_status_free(st)
+		var err error
+		out, err = readStatus(st)
+		return err
+	})
+	return out, err
+}
+
+// withClient runs fn with the node locked and a client of e, released after.
+func (n *Node) withClient(e *Engine, fn func(c rawClient) error) error {
 	if err := n.lock(); err != nil {
-		return nil, err
+		return err
 	}
 	defer n.mu.Unlock()
 	c, err := e.acquire()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer e.release(c)
-	var st rawStatus
-	if err := cCall(func() bool { st = v6nraw.Status_get(n.raw, c); return !isNull(st) }); err != nil {
-		return nil, err
-	}
-	defer v6nraw.Node_status_free(st)
-	return readStatus(st)
+	return fn(c)
 }
 
 // op runs a long operation of the node on a client of e.
 func (n *Node) op(ctx context.Context, e *Engine, kind v6nraw.Enum_SS_v6n_op_kind, stop *StopOptions,
 	fn deliver) (string, error) {
-	if err := n.lock(); err != nil {
-		return "", err
-	}
-	defer n.mu.Unlock()
-	c, err := e.acquire()
-	if err != nil {
-		return "", err
-	}
-	defer e.release(c)
-	var rawStop v6nraw.Struct_SS_v6n_stop_options
-	if stop != nil {
-		timeout := int64(-1) // the engine's default
-		if stop.Timeout > 0 {
-			timeout = millis(stop.Timeout)
+	var id string
+	err := n.withClient(e, func(c rawClient) error {
+		var rawStop v6nraw.Struct_SS_v6n_stop_options
+		if stop != nil {
+			timeout := int64(-1) // the engine's default
+			if stop.Timeout > 0 {
+				timeout = millis(stop.Timeout)
+			}
+			if err := cCall(func() bool {
+				rawStop = v6nraw.Stop_options_new(timeout, boolInt(stop.Force), boolInt(stop.KeepVolumes))
+				return !isNull(rawStop)
+			}); err != nil {
+				return err
+			}
+			defer v6nraw.Stop_options_free(rawStop)
 		}
-		if err := cCall(func() bool {
-			rawStop = v6nraw.Stop_options_new(timeout, boolInt(stop.Force), boolInt(stop.KeepVolumes))
-			return !isNull(rawStop)
-		}); err != nil {
-			return "", err
-		}
-		defer v6nraw.Stop_options_free(rawStop)
-	}
-	return runOp(ctx, kind, n.raw, c, rawStop, nil, fn)
+		var err error
+		id, err = runOp(ctx, kind, n.raw, c, rawStop, nil, fn)
+		return err
+	})
+	return id, err
 }
 
 // withWarnings gives a failed call's error the warnings it gave.

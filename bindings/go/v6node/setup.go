@@ -374,20 +374,13 @@ func (n *Node) Version(ctx context.Context, e *Engine) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", canceled(err, nil)
 	}
-	if err := n.lock(); err != nil {
-		return "", err
-	}
-	defer n.mu.Unlock()
-	c, err := e.acquire()
-	if err != nil {
-		return "", err
-	}
-	defer e.release(c)
 	var v string
-	err = cCall(func() bool {
-		v = v6nraw.Node_version(n.raw, c)
-		// A node may print an empty version: only a recorded error fails.
-		return v != "" || Code(v6nraw.Error_last().GetCode()) == CodeOK
+	err := n.withClient(e, func(c rawClient) error {
+		return cCall(func() bool {
+			v = v6nraw.Node_version(n.raw, c)
+			// A node may print an empty version: only a recorded error fails.
+			return v != "" || Code(v6nraw.Error_last().GetCode()) == CodeOK
+		})
 	})
 	return v, err
 }
