@@ -78,6 +78,18 @@ static run_result v6node_tty(const char *const *args, const char *const *script)
     return r;
 }
 
+/* Run v6node with `args`; expect exit status `code` and, when `part` is given,
+ * `part` in what it wrote to stderr. */
+static void expect_exit(const char *const *args, int code, const char *part)
+{
+    run_result r = v6node(args, NULL);
+    cr_expect_eq(r.exit_code, code, "v6node %s: exit %d, expected %d: %s", args[0], r.exit_code,
+                 code, r.err);
+    if (part)
+        cr_expect(strstr(r.err, part), "v6node %s: no \"%s\" in: %s", args[0], part, r.err);
+    run_result_free(&r);
+}
+
 static char *config_file(const char *name)
 {
     static char path[1400];
@@ -165,31 +177,17 @@ Test(cli_setup, new_then_spec_accepts_it)
 Test(cli_setup, new_without_a_terminal_needs_the_required_values)
 {
     const char *no_key[] = {"new", "-n", "alpha", "--server-url", "http://x", NULL};
-    run_result r = v6node(no_key, NULL);
-    cr_expect_eq(r.exit_code, 2);
-    cr_expect(strstr(r.err, "--api-key is required"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(no_key, 2, "--api-key is required");
     const char *no_url[] = {"new", "-n", "alpha", "--api-key", "k", NULL};
-    r = v6node(no_url, NULL);
-    cr_expect_eq(r.exit_code, 2);
-    cr_expect(strstr(r.err, "--server-url is required"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(no_url, 2, "--server-url is required");
     const char *no_name[] = {"new", "--api-key", "k", "--server-url", "http://x", NULL};
-    r = v6node(no_name, NULL);
-    cr_expect_eq(r.exit_code, 2);
-    cr_expect(strstr(r.err, "-n NAME"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(no_name, 2, "-n NAME");
     const char *no_type[] = {"new",          "-n",       "alpha",      "--api-key", "k",
                              "--server-url", "http://x", "--database", "d=/x.csv",  NULL};
-    r = v6node(no_type, NULL);
-    cr_expect_eq(r.exit_code, 2);
-    cr_expect(strstr(r.err, "--database-type d=TYPE"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(no_type, 2, "--database-type d=TYPE");
     const char *type_only[] = {"new",          "-n",       "alpha",           "--api-key", "k",
                                "--server-url", "http://x", "--database-type", "d=csv",     NULL};
-    r = v6node(type_only, NULL);
-    cr_expect_eq(r.exit_code, 2, "%s", r.err);
-    run_result_free(&r);
+    expect_exit(type_only, 2, NULL);
     cr_expect_eq(entries(home), -1, "something was written");
 }
 
@@ -203,10 +201,7 @@ Test(cli_setup, new_refusals_leave_nothing)
 
     const char *again[] = {"new", "-n",           "alpha",    "--api-key",
                            "k2",  "--server-url", "http://x", NULL};
-    r = v6node(again, NULL);
-    cr_expect_eq(r.exit_code, 4, "%s", r.err);
-    cr_expect(strstr(r.err, "already exists"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(again, 4, "already exists");
     char *now = read_text(config_file("alpha"));
     cr_expect_str_eq(now, first);
     free(now);
@@ -224,16 +219,10 @@ Test(cli_setup, new_refusals_leave_nothing)
     const char *bad[] = {
         "new",      "-n",         "beta",          "--api-key",       "k",          "--server-url",
         "http://x", "--database", "9lives=/d.csv", "--database-type", "9lives=csv", NULL};
-    r = v6node(bad, NULL);
-    cr_expect_eq(r.exit_code, 1);
-    cr_expect(strstr(r.err, "databases[0].label"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(bad, 1, "databases[0].label");
     const char *bad_port[] = {"new",          "-n",       "beta",   "--api-key", "k",
                               "--server-url", "http://x", "--port", "http",      NULL};
-    r = v6node(bad_port, NULL);
-    cr_expect_eq(r.exit_code, 1);
-    cr_expect(strstr(r.err, "port: must be an integer"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(bad_port, 1, "port: must be an integer");
     cr_expect_eq(entries(conf), 1, "more than alpha.yaml in the folder");
 
     const char *dry[] = {"new",          "-n",       "gamma",     "--api-key", "k",
@@ -260,26 +249,15 @@ Test(cli_setup, set_api_key_changes_only_the_key)
     free(now);
 
     const char *no_key[] = {"set-api-key", "-n", "alpha", NULL};
-    r = v6node(no_key, NULL);
-    cr_expect_eq(r.exit_code, 2);
-    cr_expect(strstr(r.err, "--api-key is required"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(no_key, 2, "--api-key is required");
     const char *no_node[] = {"set-api-key", "--api-key", "x", NULL};
-    r = v6node(no_node, NULL);
-    cr_expect_eq(r.exit_code, 2);
-    cr_expect(strstr(r.err, "which node?"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(no_node, 2, "which node?");
     /* a node without a config is "not found", exit 3, as for every command */
     const char *absent[] = {"set-api-key", "-n", "nobody", "--api-key", "x", NULL};
-    r = v6node(absent, NULL);
-    cr_expect_eq(r.exit_code, 3, "%s", r.err);
-    cr_expect(strstr(r.err, "no config for node 'nobody'"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(absent, 3, "no config for node 'nobody'");
     const char *absent_key[] = {"create-private-key", "-n",       "nobody", "--no-upload",
                                 "--organization",     "some-org", NULL};
-    r = v6node(absent_key, NULL);
-    cr_expect_eq(r.exit_code, 3, "%s", r.err);
-    run_result_free(&r);
+    expect_exit(absent_key, 3, NULL);
 }
 
 /* ---- create-private-key without a server -------------------------------------------- */
@@ -320,15 +298,9 @@ Test(cli_setup, create_private_key_reuses_a_key_without_upload)
 
     /* a login is needed without -o or with an upload: no terminal, no user */
     const char *login[] = {"create-private-key", "-n", "alpha", NULL};
-    r = v6node(login, NULL);
-    cr_expect_eq(r.exit_code, 2);
-    cr_expect(strstr(r.err, "--username"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(login, 2, "--username");
     const char *no_password[] = {"create-private-key", "-n", "alpha", "--username", "alice", NULL};
-    r = v6node(no_password, NULL);
-    cr_expect_eq(r.exit_code, 2);
-    cr_expect(strstr(r.err, "V6NODE_PASSWORD"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(no_password, 2, "V6NODE_PASSWORD");
 }
 
 /* ---- help --------------------------------------------------------------------------- */
@@ -385,10 +357,7 @@ Test(cli_setup, help_documents_every_flag)
     cr_expect_eq(r.exit_code, 2, "an option of another command was taken");
     run_result_free(&r);
     const char *version_no_node[] = {"version", NULL};
-    r = v6node(version_no_node, NULL);
-    cr_expect_eq(r.exit_code, 2);
-    cr_expect(strstr(r.err, "which node?"), "%s", r.err);
-    run_result_free(&r);
+    expect_exit(version_no_node, 2, "which node?");
 }
 
 /* ---- on a terminal ---------------------------------------------------------------------- */
