@@ -6,6 +6,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, List, Optional
 
+from ._closing import Closing
 from ._errors import invalid
 from ._options import Options, PathLike, c_options
 from ._raw import fail, raw
@@ -22,7 +23,7 @@ def _ms(seconds: Optional[float], what: str) -> int:
     return max(1, int(seconds * 1000))
 
 
-class Engine:
+class Engine(Closing):
     """A connection to one Docker engine.
 
     ``Engine()`` talks to ``unix:///var/run/docker.sock``, ``Engine(host)``
@@ -223,18 +224,6 @@ class Engine:
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return getattr(self, "_client", None) is None
-
-    def __enter__(self) -> "Engine":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # pragma: no cover - interpreter shutdown
-            pass
 
     def __repr__(self) -> str:
         return "<v6node.Engine closed>" if self.closed else f"<v6node.Engine {self.host}>"

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, overload
 
+from ._closing import Closing
 from ._engine import Engine
 from ._errors import NotFound, invalid
 from ._options import Options, PathLike, c_options
@@ -99,7 +100,7 @@ def _run(kind: int, handle: Any, client: Any, *, stop: Any = None, logs: Any = N
     return out
 
 
-class Node:
+class Node(Closing):
     """A vantage6 node: its name and scope, its config (when it has one) and
     the start options it is opened with.
 
@@ -571,18 +572,6 @@ class Node:
                 raw.node_free(self._handle)
                 self._handle = None
 
-    def __enter__(self) -> "Node":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # pragma: no cover - interpreter shutdown
-            pass
-
     def __repr__(self) -> str:
         if getattr(self, "_handle", None) is None:
             return "<v6node.Node closed>"
@@ -605,7 +594,7 @@ def _logs_options(tail: Optional[int], follow: bool, timestamps: bool) -> Any:
     return opts
 
 
-class LogStream(Iterator[str]):
+class LogStream(Closing, Iterator[str]):
     """The followed output of a node's container: iterate for text chunks.
     Ends when the container stops; :meth:`close` (from any thread) stops it
     early. Also a context manager."""
@@ -700,15 +689,3 @@ class LogStream(Iterator[str]):
     def closed(self) -> bool:
         """Whether the stream has ended or was closed."""
         return self._op is None
-
-    def __enter__(self) -> "LogStream":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # pragma: no cover - interpreter shutdown
-            pass
