@@ -37,27 +37,15 @@ static char ssh_log[1300]; /* the wrapper appends each ssh command line here */
 
 static void read_env(void)
 {
-    const char *path = getenv("V6N_SSH_ENV");
-    cr_assert_not_null(path, "V6N_SSH_ENV is not set (run through ctest)");
-    char *text = read_text(path);
-    cr_assert_not_null(text, "no sshd: %s is missing", path);
-    struct {
-        const char *key;
-        char *out;
-        size_t size;
-    } fields[] = {{"SSH_HOST=", env.host, sizeof(env.host)},
-                  {"SSH_PORT=", env.port, sizeof(env.port)},
-                  {"SSH_DIR=", env.dir, sizeof(env.dir)},
-                  {"SSH_KNOWN_HOSTS=", env.known_hosts, sizeof(env.known_hosts)},
-                  {"SSH_OTHER_KNOWN_HOSTS=", env.other_known_hosts, sizeof(env.other_known_hosts)},
-                  {"SSH_WRAPPER_DIR=", env.wrapper, sizeof(env.wrapper)}};
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        const char *at = strstr(text, fields[i].key);
-        cr_assert_not_null(at, "%s lacks %s", path, fields[i].key);
-        at += strlen(fields[i].key);
-        snprintf(fields[i].out, fields[i].size, "%.*s", (int)strcspn(at, "\n"), at);
-    }
-    free(text);
+    env_field fields[] = {
+        {"SSH_HOST=", env.host, sizeof(env.host)},
+        {"SSH_PORT=", env.port, sizeof(env.port)},
+        {"SSH_DIR=", env.dir, sizeof(env.dir)},
+        {"SSH_KNOWN_HOSTS=", env.known_hosts, sizeof(env.known_hosts)},
+        {"SSH_OTHER_KNOWN_HOSTS=", env.other_known_hosts, sizeof(env.other_known_hosts)},
+        {"SSH_WRAPPER_DIR=", env.wrapper, sizeof(env.wrapper)}};
+    char *why = read_env_file("V6N_SSH_ENV", fields, sizeof(fields) / sizeof(fields[0]));
+    cr_assert_null(why, "no sshd: %s", why);
 }
 
 /* ~/.ssh/config of the test's HOME: the key `key` (DIR/keys/KEY) for

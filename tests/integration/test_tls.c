@@ -22,27 +22,14 @@ static tls_env env;
 
 static void read_env(void)
 {
-    const char *path = getenv("V6N_TLS_ENV");
-    cr_assert_not_null(path, "V6N_TLS_ENV is not set (run through ctest)");
-    char *text = read_text(path);
-    cr_assert_not_null(text, "no TLS engine: %s is missing", path);
-    struct {
-        const char *key;
-        char *out;
-        size_t size;
-    } fields[] = {{"TLS_HOST=", env.tls_host, sizeof(env.tls_host)},
-                  {"PLAIN_HOST=", env.plain_host, sizeof(env.plain_host)},
-                  {"UNIX_HOST=", env.unix_host, sizeof(env.unix_host)},
-                  {"CERTS=", env.certs, sizeof(env.certs)},
-                  {"WRONG_CA=", env.wrong_ca, sizeof(env.wrong_ca)},
-                  {"BAD_CLIENT=", env.bad_client, sizeof(env.bad_client)}};
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        const char *at = strstr(text, fields[i].key);
-        cr_assert_not_null(at, "%s lacks %s", path, fields[i].key);
-        at += strlen(fields[i].key);
-        snprintf(fields[i].out, fields[i].size, "%.*s", (int)strcspn(at, "\n"), at);
-    }
-    free(text);
+    env_field fields[] = {{"TLS_HOST=", env.tls_host, sizeof(env.tls_host)},
+                          {"PLAIN_HOST=", env.plain_host, sizeof(env.plain_host)},
+                          {"UNIX_HOST=", env.unix_host, sizeof(env.unix_host)},
+                          {"CERTS=", env.certs, sizeof(env.certs)},
+                          {"WRONG_CA=", env.wrong_ca, sizeof(env.wrong_ca)},
+                          {"BAD_CLIENT=", env.bad_client, sizeof(env.bad_client)}};
+    char *why = read_env_file("V6N_TLS_ENV", fields, sizeof(fields) / sizeof(fields[0]));
+    cr_assert_null(why, "no TLS engine: %s", why);
 }
 
 static void init(void)

@@ -472,3 +472,28 @@ run_result docker_cli(const char *first, ...)
     }
     return r;
 }
+
+char *read_env_file(const char *var, const env_field *fields, size_t n)
+{
+    const char *path = getenv(var);
+    if (!path)
+        return replace_all("VAR is not set (run through ctest)", "VAR", var);
+    char *text = read_text(path);
+    if (!text)
+        return replace_all("PATH is missing", "PATH", path);
+    char *why = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *at = strstr(text, fields[i].key);
+        if (!at) {
+            size_t len = strlen(path) + strlen(fields[i].key) + sizeof(" lacks ");
+            if (!(why = malloc(len)))
+                abort();
+            snprintf(why, len, "%s lacks %s", path, fields[i].key);
+            break;
+        }
+        at += strlen(fields[i].key);
+        snprintf(fields[i].out, fields[i].size, "%.*s", (int)strcspn(at, "\n"), at);
+    }
+    free(text);
+    return why;
+}

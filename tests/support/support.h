@@ -53,6 +53,17 @@ void stop_server(int pid);
 int run_in_pty(run_result *r, char *const argv[], char *const envp[], const char *cwd,
                const char *const *script, double timeout_s);
 
+/* One KEY=value line of the environment file a suite's set-up script writes. */
+typedef struct env_field {
+    const char *key; /* "KEY=" */
+    char *out;
+    size_t size;
+} env_field;
+/* Read the file named by the environment variable `var` and copy each field's
+ * value (the rest of its "KEY=" line) into its `out`. Returns NULL, or a
+ * malloc'd message naming the variable, file or key that is missing. */
+char *read_env_file(const char *var, const env_field *fields, size_t n);
+
 /* Run `docker ARGS...` (NULL-terminated) with the current environment. */
 run_result docker_cli(const char *first, ...);
 
