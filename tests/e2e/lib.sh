@@ -83,18 +83,5 @@ live_pid() {
   fi
 }
 
-# terminate PID SECONDS: SIGTERM, wait, then SIGKILL.
-terminate() {
-  local pid="$1" secs="$2" i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < secs * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  say "pid $pid did not stop within ${secs} s: SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-}
+# shellcheck source=../support/terminate.sh
+. "$E2E_REPO/tests/support/terminate.sh"

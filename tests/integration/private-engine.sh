@@ -86,21 +86,8 @@ live_pid() {
   if kill -0 "$p" 2>/dev/null; then echo "$p"; fi
 }
 
-# Send SIGTERM to $1, wait up to $2 seconds, then SIGKILL.
-terminate() {
-  local pid="$1" secs="$2" i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < secs * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  say "pid $pid did not stop within ${secs}s: SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-}
+# shellcheck source=../support/terminate.sh
+. "$here/../support/terminate.sh"
 
 # Engine processes (dockerd, containerd, shims, runc) whose command line names a
 # path under DIR: only this engine's do, since DIR is unique to it. Other
