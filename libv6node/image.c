@@ -285,16 +285,7 @@ int v6n_server_version_get(char **out, const char *url, long timeout_ms, int att
     for (int i = 0; i < attempts; i++) {
         v6n_buf_clear(&body);
         errbuf[0] = '\0';
-        curl_easy_reset(h);
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, "libv6node/" V6N_VERSION);
+        v6n_server_curl_reset(h, url, timeout_ms, collect, &body, errbuf);
         code = curl_easy_perform(h);
         if (code == CURLE_OK) {
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

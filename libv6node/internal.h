@@ -618,6 +618,13 @@ long v6n_client_request_timeout_ms(const v6n_client *c);
 unsigned long v6n_client_request_count(const v6n_client *c);
 /* curl_global_init, once per process (thread-safe). */
 int v6n_curl_global_init(void);
+/* Reset the easy handle `h` (a CURL *) for one request to a vantage6 server
+ * at `url` (server.c): http and https only, no redirects (credentials never go
+ * elsewhere), no signals, `timeout_ms` to connect and in all, the answer to
+ * write(.., data), libcurl's words in `errbuf` (CURL_ERROR_SIZE bytes). */
+void v6n_server_curl_reset(void *h, const char *url, long timeout_ms,
+                           size_t (*write)(char *, size_t, size_t, void *), void *data,
+                           char *errbuf);
 /* Ensure the API version is negotiated. */
 int v6n_engine_negotiate(v6n_client *c);
 

@@ -268,6 +268,23 @@ static int transport_error(const char *url, CURLcode code, const char *detail)
     return v6n_err(V6N_EUNAVAILABLE, NULL, "cannot reach the vantage6 server at %s: %s", url, what);
 }
 
+void v6n_server_curl_reset(void *h, const char *url, long timeout_ms,
+                           size_t (*write)(char *, size_t, size_t, void *), void *data,
+                           char *errbuf)
+{
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, data);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "libv6node/" V6N_VERSION);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+}
+
 /* One request to <base>/<endpoint>; `body` JSON or NULL. A transport failure
  * is recorded; any HTTP answer is returned for the caller to judge. */
 static int request(CURL *h, const char *base, long timeout_ms, const char *token,
@@ -282,7 +299,8 @@ static int request(CURL *h, const char *base, long timeout_ms, const char *token
         free(auth);
         return v6n_err_nomem();
     }
-    curl_easy_reset(h);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    v6n_server_curl_reset(h, url, timeout_ms, on_answer, &a->body, errbuf);
     struct curl_slist *headers = NULL;
     headers = curl_slist_append(headers, "Accept: application/json");
     headers = curl_slist_append(headers, "Expect:");
@@ -290,18 +308,7 @@ static int request(CURL *h, const char *base, long timeout_ms, const char *token
         headers = curl_slist_append(headers, "Content-Type: application/json");
     if (auth)
         headers = curl_slist_append(headers, auth);
-    char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_answer);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a->body);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "libv6node/" V6N_VERSION);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); /* never carry credentials elsewhere */
     if (body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body); /* not copied by libcurl */
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body_len);
